@@ -1,0 +1,238 @@
+//! The privacy scan: before anything else reads an event, every key and every string value is
+//! checked for what must never reach the pipeline (DOMAIN.md §5): e-mail addresses, phone numbers,
+//! dates of birth, names, free text.
+//!
+//! It can afford to be strict because no legitimate value of the schema contains whitespace,
+//! non-ASCII characters, or more than 64 characters: every value is a code, an identifier, a number
+//! or a timestamp. Found values are never echoed back (only their shape), so a rejection report does
+//! not leak what it rejected.
+
+use serde_json::Value;
+
+use crate::reason::{describe_masked, Reason, Rejection};
+
+/// The deepest nesting an event may have (the envelope, the payload, a list, a replacement payload
+/// and its lists).
+pub const MAX_DEPTH: usize = 6;
+/// The longest string value any field may hold.
+pub const MAX_STRING_CHARS: usize = 64;
+
+/// Fields whose value is a date or timestamp by schema, not a date of birth: a bare date there is
+/// reported by the typed check as a malformed date or timestamp.
+const DATE_FIELDS: &[&str] = &[
+    "starts_on",
+    "ends_on",
+    "ended_on",
+    "occurred_at",
+    "slot_start",
+    "slot_end",
+];
+
+/// Checks `value` (an event's JSON) for personal data and oversized or deep structures.
+pub fn scan(value: &Value) -> Result<(), Rejection> {
+    scan_at(value, &mut String::new(), "", 0)
+}
+
+fn scan_at(value: &Value, path: &mut String, key: &str, depth: usize) -> Result<(), Rejection> {
+    if depth > MAX_DEPTH {
+        return Err(Rejection::new(
+            Reason::TooDeep,
+            path.clone(),
+            format!("at most {MAX_DEPTH} levels of nesting"),
+            "deeper nesting",
+        ));
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                check_key(k, path)?;
+                scan_at(v, path, k, depth + 1)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                scan_at(v, path, key, depth + 1)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::String(s) => check_string(s, path, key),
+        _ => Ok(()),
+    }
+}
+
+/// Lower-cases a key and keeps only its letters and digits: `First-Name` -> `firstname`.
+fn normalise_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
+    let k = normalise_key(key);
+    let reason = if k.contains("birth") || k.contains("naissance") || k == "dob" || k == "ddn" {
+        Some(Reason::DateOfBirth)
+    } else if matches!(
+        k.as_str(),
+        "name" | "firstname" | "lastname" | "fullname" | "surname" | "nom" | "prenom" | "prénom"
+            | "nomdefamille" | "username" | "pseudo" | "displayname"
+    ) {
+        Some(Reason::PersonalName)
+    } else if matches!(k.as_str(), "email" | "mail" | "courriel" | "emailaddress") {
+        Some(Reason::EmailAddress)
+    } else if matches!(
+        k.as_str(),
+        "phone" | "telephone" | "téléphone" | "tel" | "mobile" | "portable" | "phonenumber"
+    ) {
+        Some(Reason::PhoneNumber)
+    } else if matches!(
+        k.as_str(),
+        "message" | "content" | "contenu" | "text" | "texte" | "note" | "notes" | "comment"
+            | "comments" | "commentaire" | "description" | "body" | "remarque" | "observation"
+    ) {
+        Some(Reason::FreeText)
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Rejection::new(
+            reason,
+            path,
+            "no field holding personal data or free text",
+            format!("field \"{}\"", key.chars().take(40).collect::<String>()),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_string(s: &str, path: &str, key: &str) -> Result<(), Rejection> {
+    let reject = |reason: Reason, expected: &str, kind: &str| {
+        Err(Rejection::new(reason, path, expected, describe_masked(kind, s)))
+    };
+    if looks_like_email(s) {
+        return reject(Reason::EmailAddress, "a code or identifier", "an e-mail address");
+    }
+    if looks_like_phone(s) {
+        return reject(Reason::PhoneNumber, "a code or identifier", "a phone number");
+    }
+    if !DATE_FIELDS.contains(&key) && looks_like_bare_date(s) {
+        return reject(
+            Reason::DateOfBirth,
+            "no calendar date outside the schema's date fields (ages are sent as age bands)",
+            "a date",
+        );
+    }
+    if s.chars().any(char::is_whitespace) {
+        return reject(Reason::FreeText, "a code or identifier, without spaces", "text");
+    }
+    if s.chars().count() > MAX_STRING_CHARS {
+        return reject(
+            Reason::ValueTooLong,
+            "at most 64 characters",
+            "a string",
+        );
+    }
+    if !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return reject(
+            Reason::InvalidCharacters,
+            "printable ASCII characters only",
+            "a string with other characters",
+        );
+    }
+    Ok(())
+}
+
+/// `local@domain.tld`, possibly inside a longer string.
+fn looks_like_email(s: &str) -> bool {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
+        .any(|word| match word.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            }
+            None => false,
+        })
+}
+
+/// A French or international phone number: 9 to 15 digits, optionally grouped by spaces, dots,
+/// dashes or parentheses, starting with `0`, `+` or `00`.
+fn looks_like_phone(s: &str) -> bool {
+    let t = s.trim();
+    if !(t.starts_with('0') || t.starts_with('+')) {
+        return false;
+    }
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')' | '+'))
+    {
+        return false;
+    }
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    (9..=15).contains(&digits)
+}
+
+/// A calendar date on its own: `2009-04-12`, `12/04/2009`, `12-04-2009`, `12.04.2009`.
+fn looks_like_bare_date(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    if b.len() != 10 {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let iso = digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let sep = |c: u8| matches!(c, b'/' | b'-' | b'.');
+    let european = digits(0..2) && sep(b[2]) && digits(3..5) && sep(b[5]) && digits(6..10);
+    iso || european
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reason(v: Value) -> Option<Reason> {
+        scan(&v).err().map(|r| r.reason)
+    }
+
+    #[test]
+    fn detects_personal_data() {
+        assert_eq!(reason(json!({"a": "jean.dupont@mail.fr"})), Some(Reason::EmailAddress));
+        assert_eq!(reason(json!({"a": "06 12 34 56 78"})), Some(Reason::PhoneNumber));
+        assert_eq!(reason(json!({"a": "+33612345678"})), Some(Reason::PhoneNumber));
+        assert_eq!(reason(json!({"a": "2009-04-12"})), Some(Reason::DateOfBirth));
+        assert_eq!(reason(json!({"a": "12/04/2009"})), Some(Reason::DateOfBirth));
+        assert_eq!(reason(json!({"starts_on": "2025-01-01"})), None);
+        assert_eq!(reason(json!({"a": "il va mal"})), Some(Reason::FreeText));
+        assert_eq!(reason(json!({"prenom": "x"})), Some(Reason::PersonalName));
+        assert_eq!(reason(json!({"Date_Of_Birth": "x"})), Some(Reason::DateOfBirth));
+        assert_eq!(reason(json!({"a": "e\u{301}cole"})), Some(Reason::InvalidCharacters));
+        assert_eq!(reason(json!({"a": "x".repeat(65)})), Some(Reason::ValueTooLong));
+        assert_eq!(reason(json!({"a": [[[[[[["deep"]]]]]]]})), Some(Reason::TooDeep));
+    }
+
+    #[test]
+    fn accepts_codes_ids_and_timestamps() {
+        let ok = json!({
+            "event_id": "0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+            "occurred_at": "2025-03-14T18:22:05+01:00",
+            "department": "82",
+            "payload": {"youth": "yp1_0123456789abcdef0123456789abcdef", "themes": ["lien_social"], "duration_minutes": 12}
+        });
+        assert_eq!(reason(ok), None);
+    }
+
+    #[test]
+    fn found_never_echoes_the_value() {
+        let r = scan(&json!({"a": "jean.dupont@mail.fr"})).unwrap_err();
+        assert!(!r.found.contains("dupont"), "{}", r.found);
+        assert_eq!(r.path, "a");
+    }
+}
