@@ -57,9 +57,19 @@ impl TimeBounds {
             self.latest.date_naive()
         };
         if *d < earliest {
-            Err(Rejection::new(Reason::TimestampTooOld, path, format!("a date after {earliest}"), d.to_string()))
+            Err(Rejection::new(
+                Reason::TimestampTooOld,
+                path,
+                format!("a date after {earliest}"),
+                d.to_string(),
+            ))
         } else if *d > latest {
-            Err(Rejection::new(Reason::TimestampInFuture, path, format!("a date before {latest}"), d.to_string()))
+            Err(Rejection::new(
+                Reason::TimestampInFuture,
+                path,
+                format!("a date before {latest}"),
+                d.to_string(),
+            ))
         } else {
             Ok(())
         }
@@ -123,9 +133,19 @@ fn unique<T: Eq + Hash>(path: &str, items: &[T]) -> Result<(), Rejection> {
 
 fn count(path: &str, len: usize, min: usize, max: usize) -> Result<(), Rejection> {
     if len < min {
-        Err(Rejection::new(Reason::EmptyList, path, format!("at least {min} item(s)"), "an empty list"))
+        Err(Rejection::new(
+            Reason::EmptyList,
+            path,
+            format!("at least {min} item(s)"),
+            "an empty list",
+        ))
     } else if len > max {
-        Err(Rejection::new(Reason::TooManyItems, path, format!("at most {max} items"), format!("{len} items")))
+        Err(Rejection::new(
+            Reason::TooManyItems,
+            path,
+            format!("at most {max} items"),
+            format!("{len} items"),
+        ))
     } else {
         Ok(())
     }
@@ -135,7 +155,12 @@ fn range(path: &str, value: u64, max: u64) -> Result<(), Rejection> {
     if value <= max {
         Ok(())
     } else {
-        Err(Rejection::new(Reason::OutOfRange, path, format!("a number from 0 to {max}"), value.to_string()))
+        Err(Rejection::new(
+            Reason::OutOfRange,
+            path,
+            format!("a number from 0 to {max}"),
+            value.to_string(),
+        ))
     }
 }
 
@@ -143,11 +168,20 @@ fn consistent(ok: bool, path: &str, expected: &str, found: &str) -> Result<(), R
     if ok {
         Ok(())
     } else {
-        Err(Rejection::new(Reason::InconsistentValue, path, expected, found))
+        Err(Rejection::new(
+            Reason::InconsistentValue,
+            path,
+            expected,
+            found,
+        ))
     }
 }
 
-fn slot(b: &TimeBounds, start: &DateTime<FixedOffset>, end: &DateTime<FixedOffset>) -> Result<(), Rejection> {
+fn slot(
+    b: &TimeBounds,
+    start: &DateTime<FixedOffset>,
+    end: &DateTime<FixedOffset>,
+) -> Result<(), Rejection> {
     b.check("payload.slot_start", start)?;
     b.check("payload.slot_end", end)?;
     consistent(
@@ -162,7 +196,9 @@ fn slot(b: &TimeBounds, start: &DateTime<FixedOffset>, end: &DateTime<FixedOffse
 pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection> {
     match payload {
         Payload::ProfessionalEnrolled(_) => Ok(()),
-        Payload::ProfessionalLeft(p) => range("payload.months_in_network", p.months_in_network.into(), 600),
+        Payload::ProfessionalLeft(p) => {
+            range("payload.months_in_network", p.months_in_network.into(), 600)
+        }
         Payload::StructureRegistered(p) => {
             if is_commune(p.commune.as_str()) {
                 Ok(())
@@ -179,7 +215,12 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             ident("payload.agreement_id", p.agreement_id.as_str())?;
             b.check_date("payload.starts_on", &p.starts_on, false)?;
             b.check_date("payload.ends_on", &p.ends_on, true)?;
-            consistent(p.ends_on > p.starts_on, "payload.ends_on", "an end after the start", &p.ends_on.to_string())
+            consistent(
+                p.ends_on > p.starts_on,
+                "payload.ends_on",
+                "an end after the start",
+                &p.ends_on.to_string(),
+            )
         }
         Payload::AgreementEnded(p) => {
             ident("payload.agreement_id", p.agreement_id.as_str())?;
@@ -245,9 +286,19 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             youths("payload.youths_added", &p.youths_added)?;
             count("payload.youths_left", p.youths_left.len(), 0, 50)?;
             youths("payload.youths_left", &p.youths_left)?;
-            count("payload.co_professionals_added", p.co_professionals_added.len(), 0, 20)?;
+            count(
+                "payload.co_professionals_added",
+                p.co_professionals_added.len(),
+                0,
+                20,
+            )?;
             idents("payload.co_professionals_added", &p.co_professionals_added)?;
-            count("payload.co_structures_added", p.co_structures_added.len(), 0, 20)?;
+            count(
+                "payload.co_structures_added",
+                p.co_structures_added.len(),
+                0,
+                20,
+            )?;
             idents("payload.co_structures_added", &p.co_structures_added)?;
             consistent(
                 !(p.youths_added.is_empty()
@@ -259,7 +310,9 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
                 "an update that changes nothing",
             )
         }
-        Payload::AccompanimentClosed(p) => ident("payload.accompaniment_id", p.accompaniment_id.as_str()),
+        Payload::AccompanimentClosed(p) => {
+            ident("payload.accompaniment_id", p.accompaniment_id.as_str())
+        }
         Payload::ReferralMade(p) => {
             ident("payload.referral_id", p.referral_id.as_str())?;
             youth("payload.youth", &p.youth)
@@ -271,7 +324,12 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
             range("payload.youths_count", p.youths_count.into(), 100_000)?;
-            count("payload.partner_structures", p.partner_structures.len(), 0, 20)?;
+            count(
+                "payload.partner_structures",
+                p.partner_structures.len(),
+                0,
+                20,
+            )?;
             idents("payload.partner_structures", &p.partner_structures)
         }
         Payload::CollaborationRecorded(p) => {
@@ -290,7 +348,9 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             ident("payload.concern_id", p.concern_id.as_str())?;
             youth("payload.youth", &p.youth)
         }
-        Payload::EventRetracted(p) => event_id("payload.target_event_id", p.target_event_id.as_str()),
+        Payload::EventRetracted(p) => {
+            event_id("payload.target_event_id", p.target_event_id.as_str())
+        }
         Payload::EventAmended(p) => {
             event_id("payload.target_event_id", p.target_event_id.as_str())?;
             consistent(
@@ -316,4 +376,3 @@ pub fn event_id(path: &str, id: &str) -> Result<(), Rejection> {
         ))
     }
 }
-

@@ -62,7 +62,10 @@ impl Family {
 
     /// The event types of this family.
     pub fn event_types(self) -> impl Iterator<Item = EventType> {
-        EventType::ALL.iter().copied().filter(move |t| t.family() == self)
+        EventType::ALL
+            .iter()
+            .copied()
+            .filter(move |t| t.family() == self)
     }
 }
 
@@ -206,7 +209,11 @@ impl Event {
     pub fn new(envelope: Envelope, payload: impl Into<Payload>) -> Event {
         let payload = payload.into();
         let received_version = payload.event_type().current_version();
-        Event { envelope, payload, received_version }
+        Event {
+            envelope,
+            payload,
+            received_version,
+        }
     }
 
     /// The event's type.

@@ -97,7 +97,8 @@ identifier!(
 );
 
 fn is_hex_lower(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Whether `s` is a well-formed youth pseudonym ([`YOUTH_PATTERN`]).

@@ -27,7 +27,10 @@ pub fn published() -> impl Iterator<Item = (EventType, u16)> {
 /// The JSON Schema (draft 2020-12) of a whole event of `version` of `event_type`.
 pub fn event_schema(event_type: EventType, version: u16) -> Result<Value, SchemaError> {
     if version == 0 || version > event_type.current_version() {
-        return Err(SchemaError::NoSuchSchema { event_type: event_type.code().into(), version });
+        return Err(SchemaError::NoSuchSchema {
+            event_type: event_type.code().into(),
+            version,
+        });
     }
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let payload = crate::upcast::payload_schema(event_type, version, &mut generator);

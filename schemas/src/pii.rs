@@ -28,9 +28,27 @@ const DATE_FIELDS: &[&str] = &[
     "slot_end",
 ];
 
-/// Checks `value` (an event's JSON) for personal data and oversized or deep structures.
-pub fn scan(value: &Value) -> Result<(), Rejection> {
-    scan_at(value, &mut String::new(), "", 0)
+/// Checks an event's top-level object for personal data and oversized or deep structures.
+pub fn scan_object(object: &serde_json::Map<String, Value>) -> Result<(), Rejection> {
+    scan_map(object, &mut String::new(), 0)
+}
+
+fn scan_map(
+    map: &serde_json::Map<String, Value>,
+    path: &mut String,
+    depth: usize,
+) -> Result<(), Rejection> {
+    for (k, v) in map {
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(k);
+        check_key(k, path)?;
+        scan_at(v, path, k, depth + 1)?;
+        path.truncate(len);
+    }
+    Ok(())
 }
 
 fn scan_at(value: &Value, path: &mut String, key: &str, depth: usize) -> Result<(), Rejection> {
@@ -43,19 +61,7 @@ fn scan_at(value: &Value, path: &mut String, key: &str, depth: usize) -> Result<
         ));
     }
     match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                check_key(k, path)?;
-                scan_at(v, path, k, depth + 1)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
+        Value::Object(map) => scan_map(map, path, depth),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
                 let len = path.len();
@@ -84,8 +90,18 @@ fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
         Some(Reason::DateOfBirth)
     } else if matches!(
         k.as_str(),
-        "name" | "firstname" | "lastname" | "fullname" | "surname" | "nom" | "prenom" | "prénom"
-            | "nomdefamille" | "username" | "pseudo" | "displayname"
+        "name"
+            | "firstname"
+            | "lastname"
+            | "fullname"
+            | "surname"
+            | "nom"
+            | "prenom"
+            | "prénom"
+            | "nomdefamille"
+            | "username"
+            | "pseudo"
+            | "displayname"
     ) {
         Some(Reason::PersonalName)
     } else if matches!(k.as_str(), "email" | "mail" | "courriel" | "emailaddress") {
@@ -97,8 +113,20 @@ fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
         Some(Reason::PhoneNumber)
     } else if matches!(
         k.as_str(),
-        "message" | "content" | "contenu" | "text" | "texte" | "note" | "notes" | "comment"
-            | "comments" | "commentaire" | "description" | "body" | "remarque" | "observation"
+        "message"
+            | "content"
+            | "contenu"
+            | "text"
+            | "texte"
+            | "note"
+            | "notes"
+            | "comment"
+            | "comments"
+            | "commentaire"
+            | "description"
+            | "body"
+            | "remarque"
+            | "observation"
     ) {
         Some(Reason::FreeText)
     } else {
@@ -117,13 +145,26 @@ fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
 
 fn check_string(s: &str, path: &str, key: &str) -> Result<(), Rejection> {
     let reject = |reason: Reason, expected: &str, kind: &str| {
-        Err(Rejection::new(reason, path, expected, describe_masked(kind, s)))
+        Err(Rejection::new(
+            reason,
+            path,
+            expected,
+            describe_masked(kind, s),
+        ))
     };
     if looks_like_email(s) {
-        return reject(Reason::EmailAddress, "a code or identifier", "an e-mail address");
+        return reject(
+            Reason::EmailAddress,
+            "a code or identifier",
+            "an e-mail address",
+        );
     }
     if looks_like_phone(s) {
-        return reject(Reason::PhoneNumber, "a code or identifier", "a phone number");
+        return reject(
+            Reason::PhoneNumber,
+            "a code or identifier",
+            "a phone number",
+        );
     }
     if !DATE_FIELDS.contains(&key) && looks_like_bare_date(s) {
         return reject(
@@ -133,14 +174,14 @@ fn check_string(s: &str, path: &str, key: &str) -> Result<(), Rejection> {
         );
     }
     if s.chars().any(char::is_whitespace) {
-        return reject(Reason::FreeText, "a code or identifier, without spaces", "text");
+        return reject(
+            Reason::FreeText,
+            "a code or identifier, without spaces",
+            "text",
+        );
     }
     if s.chars().count() > MAX_STRING_CHARS {
-        return reject(
-            Reason::ValueTooLong,
-            "at most 64 characters",
-            "a string",
-        );
+        return reject(Reason::ValueTooLong, "at most 64 characters", "a string");
     }
     if !s.bytes().all(|b| b.is_ascii_graphic()) {
         return reject(
@@ -157,7 +198,10 @@ fn looks_like_email(s: &str) -> bool {
     s.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
         .any(|word| match word.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             }
             None => false,
         })
@@ -199,23 +243,50 @@ mod tests {
     use serde_json::json;
 
     fn reason(v: Value) -> Option<Reason> {
-        scan(&v).err().map(|r| r.reason)
+        scan_object(v.as_object().unwrap()).err().map(|r| r.reason)
     }
 
     #[test]
     fn detects_personal_data() {
-        assert_eq!(reason(json!({"a": "jean.dupont@mail.fr"})), Some(Reason::EmailAddress));
-        assert_eq!(reason(json!({"a": "06 12 34 56 78"})), Some(Reason::PhoneNumber));
-        assert_eq!(reason(json!({"a": "+33612345678"})), Some(Reason::PhoneNumber));
-        assert_eq!(reason(json!({"a": "2009-04-12"})), Some(Reason::DateOfBirth));
-        assert_eq!(reason(json!({"a": "12/04/2009"})), Some(Reason::DateOfBirth));
+        assert_eq!(
+            reason(json!({"a": "jean.dupont@mail.fr"})),
+            Some(Reason::EmailAddress)
+        );
+        assert_eq!(
+            reason(json!({"a": "06 12 34 56 78"})),
+            Some(Reason::PhoneNumber)
+        );
+        assert_eq!(
+            reason(json!({"a": "+33612345678"})),
+            Some(Reason::PhoneNumber)
+        );
+        assert_eq!(
+            reason(json!({"a": "2009-04-12"})),
+            Some(Reason::DateOfBirth)
+        );
+        assert_eq!(
+            reason(json!({"a": "12/04/2009"})),
+            Some(Reason::DateOfBirth)
+        );
         assert_eq!(reason(json!({"starts_on": "2025-01-01"})), None);
         assert_eq!(reason(json!({"a": "il va mal"})), Some(Reason::FreeText));
         assert_eq!(reason(json!({"prenom": "x"})), Some(Reason::PersonalName));
-        assert_eq!(reason(json!({"Date_Of_Birth": "x"})), Some(Reason::DateOfBirth));
-        assert_eq!(reason(json!({"a": "e\u{301}cole"})), Some(Reason::InvalidCharacters));
-        assert_eq!(reason(json!({"a": "x".repeat(65)})), Some(Reason::ValueTooLong));
-        assert_eq!(reason(json!({"a": [[[[[[["deep"]]]]]]]})), Some(Reason::TooDeep));
+        assert_eq!(
+            reason(json!({"Date_Of_Birth": "x"})),
+            Some(Reason::DateOfBirth)
+        );
+        assert_eq!(
+            reason(json!({"a": "e\u{301}cole"})),
+            Some(Reason::InvalidCharacters)
+        );
+        assert_eq!(
+            reason(json!({"a": "x".repeat(65)})),
+            Some(Reason::ValueTooLong)
+        );
+        assert_eq!(
+            reason(json!({"a": [[[[[[["deep"]]]]]]]})),
+            Some(Reason::TooDeep)
+        );
     }
 
     #[test]
@@ -231,7 +302,7 @@ mod tests {
 
     #[test]
     fn found_never_echoes_the_value() {
-        let r = scan(&json!({"a": "jean.dupont@mail.fr"})).unwrap_err();
+        let r = scan_object(json!({"a": "jean.dupont@mail.fr"}).as_object().unwrap()).unwrap_err();
         assert!(!r.found.contains("dupont"), "{}", r.found);
         assert_eq!(r.path, "a");
     }

@@ -30,7 +30,10 @@ impl Pseudonymizer {
     /// A pseudonymizer keyed by `key` (at least [`MIN_KEY_BYTES`] bytes).
     pub fn new(key: &[u8]) -> Result<Pseudonymizer, SchemaError> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(SchemaError::KeyTooShort { bytes: key.len(), min: MIN_KEY_BYTES });
+            return Err(SchemaError::KeyTooShort {
+                bytes: key.len(),
+                min: MIN_KEY_BYTES,
+            });
         }
         let mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
         Ok(Pseudonymizer { mac })
@@ -40,7 +43,10 @@ impl Pseudonymizer {
     /// otherwise the raw bytes of the file.
     pub fn from_key_file_content(content: &[u8]) -> Result<Pseudonymizer, SchemaError> {
         let trimmed = content.trim_ascii();
-        let key = match std::str::from_utf8(trimmed).ok().and_then(|s| hex::decode(s).ok()) {
+        let key = match std::str::from_utf8(trimmed)
+            .ok()
+            .and_then(|s| hex::decode(s).ok())
+        {
             Some(bytes) if !bytes.is_empty() => bytes,
             _ => content.to_vec(),
         };
@@ -56,7 +62,10 @@ impl Pseudonymizer {
         let mut mac = self.mac.clone();
         mac.update(local_id.as_bytes());
         let digest = mac.finalize().into_bytes();
-        Ok(YouthPseudonym(format!("yp1_{}", hex::encode(&digest[..16]))))
+        Ok(YouthPseudonym(format!(
+            "yp1_{}",
+            hex::encode(&digest[..16])
+        )))
     }
 }
 
@@ -88,10 +97,16 @@ mod tests {
 
     #[test]
     fn short_keys_and_hex_files() {
-        assert!(matches!(Pseudonymizer::new(b"short"), Err(SchemaError::KeyTooShort { .. })));
+        assert!(matches!(
+            Pseudonymizer::new(b"short"),
+            Err(SchemaError::KeyTooShort { .. })
+        ));
         let hex_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
         let from_file = Pseudonymizer::from_key_file_content(hex_key.as_bytes()).unwrap();
         let direct = Pseudonymizer::new(&hex::decode(hex_key.trim()).unwrap()).unwrap();
-        assert_eq!(from_file.pseudonymize("x").unwrap(), direct.pseudonymize("x").unwrap());
+        assert_eq!(
+            from_file.pseudonymize("x").unwrap(),
+            direct.pseudonymize("x").unwrap()
+        );
     }
 }

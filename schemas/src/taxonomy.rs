@@ -354,13 +354,20 @@ mod tests {
         check(Channel::ALL, Channel::code, Channel::from_code);
         check(Theme::ALL, Theme::code, Theme::from_code);
         check(Destination::ALL, Destination::code, Destination::from_code);
-        check(StructureType::ALL, StructureType::code, StructureType::from_code);
+        check(
+            StructureType::ALL,
+            StructureType::code,
+            StructureType::from_code,
+        );
         check(AgeBand::ALL, AgeBand::code, AgeBand::from_code);
     }
 
     #[test]
     fn serde_uses_codes() {
-        assert_eq!(serde_json::to_string(&AgeBand::A15To17).unwrap(), "\"15-17\"");
+        assert_eq!(
+            serde_json::to_string(&AgeBand::A15To17).unwrap(),
+            "\"15-17\""
+        );
         assert_eq!(
             serde_json::from_str::<Destination>("\"119\"").unwrap(),
             Destination::Line119

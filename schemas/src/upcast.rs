@@ -81,7 +81,8 @@ mod tests {
             "age_band": "15-17",
             "duration_minutes": 20
         });
-        let Payload::ContactRecorded(c) = read_payload(EventType::ContactRecorded, 1, v1).unwrap() else {
+        let Payload::ContactRecorded(c) = read_payload(EventType::ContactRecorded, 1, v1).unwrap()
+        else {
             panic!("not a contact");
         };
         assert_eq!(c.initiated_by, Initiator::Youth);

@@ -35,7 +35,9 @@ impl Default for Validator {
 impl Validator {
     /// A validator for which `now` is the present (events after `now` + 1 day are in the future).
     pub fn at(now: DateTime<Utc>) -> Validator {
-        Validator { bounds: TimeBounds::until(now) }
+        Validator {
+            bounds: TimeBounds::until(now),
+        }
     }
 
     /// Validates one event given as raw bytes (one NDJSON line or one Kafka message).
@@ -61,7 +63,12 @@ impl Validator {
                 Reason::MalformedJson,
                 "",
                 "one JSON object",
-                format!("{} at line {} column {}", json_error_kind(&e), e.line(), e.column()),
+                format!(
+                    "{} at line {} column {}",
+                    json_error_kind(&e),
+                    e.line(),
+                    e.column()
+                ),
             )
         })?;
         self.validate_value(value)
@@ -70,7 +77,12 @@ impl Validator {
     /// Validates one event already parsed as JSON.
     pub fn validate_value(&self, value: Value) -> Result<Event, Rejection> {
         let Value::Object(mut object) = value else {
-            return Err(Rejection::new(Reason::NotAnObject, "", "a JSON object", describe(&value)));
+            return Err(Rejection::new(
+                Reason::NotAnObject,
+                "",
+                "a JSON object",
+                describe(&value),
+            ));
         };
         let id_for_report = object
             .get("event_id")
@@ -84,7 +96,7 @@ impl Validator {
     }
 
     fn validate_object(&self, object: &mut Map<String, Value>) -> Result<Event, Rejection> {
-        crate::pii::scan(&Value::Object(object.clone()))?;
+        crate::pii::scan_object(object)?;
         for key in object.keys() {
             if !ENVELOPE_FIELDS.contains(&key.as_str()) {
                 return Err(Rejection::new(
@@ -114,29 +126,65 @@ impl Validator {
         let envelope = Envelope {
             event_id: EventId(id.to_owned()),
             occurred_at,
-            source_app: SourceApp(formatted(object, "source_app", is_source_app, Reason::InvalidSourceApp, "a lowercase application name, 2 to 32 characters")?),
-            department: Department(formatted(object, "department", is_department, Reason::InvalidDepartment, "an INSEE department code such as 82, 2A or 974")?),
-            structure_id: StructureId(formatted(object, "structure_id", is_identifier, Reason::InvalidIdentifier, "2 to 64 letters, digits, '.', '_', ':' or '-'")?),
-            professional_id: ProfessionalId(formatted(object, "professional_id", is_identifier, Reason::InvalidIdentifier, "2 to 64 letters, digits, '.', '_', ':' or '-'")?),
+            source_app: SourceApp(formatted(
+                object,
+                "source_app",
+                is_source_app,
+                Reason::InvalidSourceApp,
+                "a lowercase application name, 2 to 32 characters",
+            )?),
+            department: Department(formatted(
+                object,
+                "department",
+                is_department,
+                Reason::InvalidDepartment,
+                "an INSEE department code such as 82, 2A or 974",
+            )?),
+            structure_id: StructureId(formatted(
+                object,
+                "structure_id",
+                is_identifier,
+                Reason::InvalidIdentifier,
+                "2 to 64 letters, digits, '.', '_', ':' or '-'",
+            )?),
+            professional_id: ProfessionalId(formatted(
+                object,
+                "professional_id",
+                is_identifier,
+                Reason::InvalidIdentifier,
+                "2 to 64 letters, digits, '.', '_', ':' or '-'",
+            )?),
         };
         let payload_value = object
             .remove("payload")
             .ok_or_else(|| missing("payload", "the payload object"))?;
         if !payload_value.is_object() {
-            return Err(Rejection::new(Reason::WrongType, "payload", "an object", describe(&payload_value)));
+            return Err(Rejection::new(
+                Reason::WrongType,
+                "payload",
+                "an object",
+                describe(&payload_value),
+            ));
         }
         let payload = crate::upcast::read_payload(event_type, version, payload_value)
             .map_err(|e| serde_rejection("payload", &e))?;
         check_payload(&payload, &self.bounds)?;
         if let Payload::EventAmended(amended) = &payload {
-            let replacement = Payload::from_value(amended.target_type, Value::Object(amended.replacement.clone()))
-                .map_err(|e| serde_rejection("payload.replacement", &e))?;
+            let replacement = Payload::from_value(
+                amended.target_type,
+                Value::Object(amended.replacement.clone()),
+            )
+            .map_err(|e| serde_rejection("payload.replacement", &e))?;
             check_payload(&replacement, &self.bounds).map_err(|mut r| {
                 r.path = r.path.replacen("payload", "payload.replacement", 1);
                 r
             })?;
         }
-        Ok(Event { envelope, payload, received_version: version })
+        Ok(Event {
+            envelope,
+            payload,
+            received_version: version,
+        })
     }
 }
 
@@ -148,7 +196,12 @@ fn string<'a>(object: &'a Map<String, Value>, field: &str) -> Result<&'a str, Re
     match object.get(field) {
         None => Err(missing(field, "a string")),
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(Rejection::new(Reason::WrongType, field, "a string", describe(other))),
+        Some(other) => Err(Rejection::new(
+            Reason::WrongType,
+            field,
+            "a string",
+            describe(other),
+        )),
     }
 }
 
@@ -163,7 +216,12 @@ fn formatted(
     if ok(s) {
         Ok(s.to_owned())
     } else {
-        Err(Rejection::new(reason, field, expected, describe_masked("a string", s)))
+        Err(Rejection::new(
+            reason,
+            field,
+            expected,
+            describe_masked("a string", s),
+        ))
     }
 }
 
@@ -174,9 +232,19 @@ fn schema_version(object: &Map<String, Value>, t: EventType) -> Result<u16, Reje
         None => Err(missing("schema_version", "the schema version number")),
         Some(Value::Number(n)) => match n.as_u64() {
             Some(v) if (1..=u64::from(current)).contains(&v) => Ok(v as u16),
-            _ => Err(Rejection::new(Reason::UnsupportedSchemaVersion, "schema_version", expected(), format!("number {n}"))),
+            _ => Err(Rejection::new(
+                Reason::UnsupportedSchemaVersion,
+                "schema_version",
+                expected(),
+                format!("number {n}"),
+            )),
         },
-        Some(other) => Err(Rejection::new(Reason::WrongType, "schema_version", expected(), describe(other))),
+        Some(other) => Err(Rejection::new(
+            Reason::WrongType,
+            "schema_version",
+            expected(),
+            describe(other),
+        )),
     }
 }
 
@@ -196,7 +264,9 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
     match e.classify() {
         serde_json::error::Category::Eof => "an unexpected end of input",
         serde_json::error::Category::Syntax => "a syntax error",
-        serde_json::error::Category::Data | serde_json::error::Category::Io => "an unreadable value",
+        serde_json::error::Category::Data | serde_json::error::Category::Io => {
+            "an unreadable value"
+        }
     }
 }
 
@@ -215,12 +285,25 @@ fn serde_rejection(prefix: &str, e: &serde_path_to_error::Error<serde_json::Erro
             format!("{prefix}.{p}")
         }
     };
-    let field = path.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
+    let field = path
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .split('[')
+        .next()
+        .unwrap_or("");
     let backtick = |s: &str| s.split('`').nth(1).unwrap_or("").to_owned();
-    let after_expected = |s: &str| s.split_once("expected ").map(|(_, e)| e.to_owned()).unwrap_or_default();
+    let after_expected = |s: &str| {
+        s.split_once("expected ")
+            .map(|(_, e)| e.to_owned())
+            .unwrap_or_default()
+    };
     if let Some(rest) = inner.strip_prefix("unknown field ") {
         let name = backtick(rest);
-        let parent = path.trim_end_matches(&name).trim_end_matches('.').to_owned();
+        let parent = path
+            .trim_end_matches(&name)
+            .trim_end_matches('.')
+            .to_owned();
         return Rejection::new(
             Reason::UnknownField,
             at(&join(&parent, &name)),
@@ -230,10 +313,20 @@ fn serde_rejection(prefix: &str, e: &serde_path_to_error::Error<serde_json::Erro
     }
     if let Some(rest) = inner.strip_prefix("missing field ") {
         let name = backtick(rest);
-        return Rejection::new(Reason::MissingField, at(&join(&path, &name)), format!("the field \"{name}\""), "nothing");
+        return Rejection::new(
+            Reason::MissingField,
+            at(&join(&path, &name)),
+            format!("the field \"{name}\""),
+            "nothing",
+        );
     }
     if let Some(rest) = inner.strip_prefix("unknown variant ") {
-        return Rejection::new(Reason::InvalidEnumValue, at(&path), after_expected(rest), format!("\"{}\"", backtick(rest)));
+        return Rejection::new(
+            Reason::InvalidEnumValue,
+            at(&path),
+            after_expected(rest),
+            format!("\"{}\"", backtick(rest)),
+        );
     }
     let (found, expected) = inner
         .split_once(", expected ")
@@ -245,7 +338,9 @@ fn serde_rejection(prefix: &str, e: &serde_path_to_error::Error<serde_json::Erro
         Reason::InvalidDate
     } else if inner.starts_with("invalid type") {
         Reason::WrongType
-    } else if inner.starts_with("invalid value: integer") || inner.starts_with("invalid value: floating") {
+    } else if inner.starts_with("invalid value: integer")
+        || inner.starts_with("invalid value: floating")
+    {
         Reason::OutOfRange
     } else {
         Reason::InvalidValue
@@ -255,7 +350,10 @@ fn serde_rejection(prefix: &str, e: &serde_path_to_error::Error<serde_json::Erro
         Reason::InvalidDate => "an ISO 8601 date such as 2025-09-01".to_owned(),
         _ => expected,
     };
-    let found = found.trim_start_matches("invalid type: ").trim_start_matches("invalid value: ").to_owned();
+    let found = found
+        .trim_start_matches("invalid type: ")
+        .trim_start_matches("invalid value: ")
+        .to_owned();
     Rejection::new(reason, at(&path), expected, found)
 }
 
