@@ -177,13 +177,23 @@ fn consistent(ok: bool, path: &str, expected: &str, found: &str) -> Result<(), R
     }
 }
 
+/// Checks a permanence slot. An announced slot may lie up to a year ahead; a held one is past.
 fn slot(
     b: &TimeBounds,
     start: &DateTime<FixedOffset>,
     end: &DateTime<FixedOffset>,
+    announced: bool,
 ) -> Result<(), Rejection> {
-    b.check("payload.slot_start", start)?;
-    b.check("payload.slot_end", end)?;
+    let bounds = if announced {
+        TimeBounds {
+            latest: b.latest + chrono::Duration::days(366),
+            ..*b
+        }
+    } else {
+        *b
+    };
+    bounds.check("payload.slot_start", start)?;
+    bounds.check("payload.slot_end", end)?;
     consistent(
         end > start && *end - *start <= chrono::Duration::hours(12),
         "payload.slot_end",
@@ -255,14 +265,14 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             ident("payload.permanence_id", p.permanence_id.as_str())?;
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
-            slot(b, &p.slot_start, &p.slot_end)
+            slot(b, &p.slot_start, &p.slot_end, true)
         }
         Payload::PermanenceHeld(p) => {
             ident("payload.permanence_id", p.permanence_id.as_str())?;
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
             range("payload.youths_reached", p.youths_reached.into(), 1000)?;
-            slot(b, &p.slot_start, &p.slot_end)
+            slot(b, &p.slot_start, &p.slot_end, false)
         }
         Payload::PermanenceCancelled(p) => ident("payload.permanence_id", p.permanence_id.as_str()),
         Payload::AccompanimentOpened(p) => {

@@ -513,6 +513,14 @@ fn rejections_of_other_types() {
 }
 
 #[test]
+fn a_permanence_may_be_announced_months_ahead() {
+    let mut e = valid_events()[7].clone();
+    e["payload"]["slot_start"] = json!("2026-09-02T17:00:00+02:00");
+    e["payload"]["slot_end"] = json!("2026-09-02T19:00:00+02:00");
+    validator().validate(e.to_string().as_bytes()).unwrap();
+}
+
+#[test]
 fn rejections_name_the_event_and_never_echo_personal_data() {
     let mut v = contact();
     v["payload"]["youth"] = json!("lucas.martin@gmail.com");
