@@ -1,1 +1,67 @@
-fn main(){}
+//! `pdn`: the command-line entry point of the Promeneurs du Net analytics pipeline.
+//!
+//! This binary only parses arguments and wires the library crates together; each subcommand lives
+//! in its own module under `commands/`. Every flag can also be set by an environment variable
+//! `PDN_<FLAG>` (shown in `--help`).
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+/// Activity and impact analytics for the Promeneurs du Net network.
+#[derive(Debug, Parser)]
+#[command(name = "pdn", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  pdn demo
+  pdn generate --department 82 --years 2024-2025 --out events.ndjson --truth truth.json
+  pdn validate events.ndjson
+  pdn ingest --lake ./lake --from events.ndjson
+  pdn status --lake ./lake
+  pdn pseudonymize --new-key structure.key
+  echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
+  pdn schemas --out-dir schemas/json";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Demo(commands::demo::Args),
+    Generate(commands::generate::Args),
+    Validate(commands::validate::Args),
+    Ingest(commands::ingest::Args),
+    Status(commands::status::Args),
+    Dlq(commands::dlq::Args),
+    Pseudonymize(commands::pseudonymize::Args),
+    Schemas(commands::schemas::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PDN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Ingest(args) => commands::ingest::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Dlq(args) => commands::dlq::run(args),
+        Command::Pseudonymize(args) => commands::pseudonymize::run(args),
+        Command::Schemas(args) => commands::schemas::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("pdn: error: {error:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

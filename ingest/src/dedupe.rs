@@ -1,0 +1,198 @@
+//! Deduplication by event id, exact and in bounded memory.
+//!
+//! The guarantee: an event whose id is already in the store **in the same month of occurrence**
+//! (UTC year and month of `occurred_at`, the store's time partition) is not written again. A
+//! producer's retry or an app's re-send carries the same envelope, hence the same month, so every
+//! such duplicate is caught, across restarts too, however old the original. Two events with the same
+//! id in different months are both kept: ids are producer-chosen and only unique per producer fact.
+//!
+//! The store itself is the index: the ids of a month are read from the `event_id` column of that
+//! month's files (a few bytes per row, one column) the first time the month is needed, then kept in
+//! memory as 128-bit hashes. Months are evicted least-recently-used once the cache holds more than
+//! its capacity in ids, so memory stays bounded whatever the history; a long backlog in time order
+//! touches one or two months at a time.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use arrow::array::{Array, StringArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+
+use crate::error::{IngestError, Result};
+use crate::log::{FileEntry, LogState};
+
+/// A time partition of the store: `year=YYYY/month=MM`.
+pub type Month = String;
+
+/// The default capacity of the cache, in ids (about 20 bytes each).
+pub const DEFAULT_CAPACITY_IDS: usize = 4_000_000;
+
+/// 128 bits of an id: two SipHash-1-3 runs with different prefixes. The index lives only in memory
+/// and is rebuilt from the store, so the hash need not be stable across program versions;
+/// collisions are negligible (2^-64 at a billion ids per month).
+pub fn id_hash(id: &str) -> u128 {
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+#[derive(Debug, Default)]
+struct MonthIds {
+    ids: HashSet<u128>,
+    last_used: u64,
+}
+
+/// The ids already in the store (or in the pending batch), by month.
+#[derive(Debug)]
+pub struct DedupeIndex {
+    months: HashMap<Month, MonthIds>,
+    capacity: usize,
+    total: usize,
+    clock: u64,
+}
+
+impl DedupeIndex {
+    /// An empty index keeping at most about `capacity` ids in memory.
+    pub fn new(capacity: usize) -> DedupeIndex {
+        DedupeIndex {
+            months: HashMap::new(),
+            capacity,
+            total: 0,
+            clock: 0,
+        }
+    }
+
+    /// Whether `id` is already in the store in `month` (loading the month's ids if needed).
+    pub fn contains(
+        &mut self,
+        root: &Path,
+        state: &LogState,
+        month: &str,
+        id: &str,
+    ) -> Result<bool> {
+        self.clock += 1;
+        if !self.months.contains_key(month) {
+            let ids = load_month(root, state, month)?;
+            self.total += ids.len();
+            self.months
+                .insert(month.to_owned(), MonthIds { ids, last_used: 0 });
+            self.evict(month);
+        }
+        let entry = self.months.get_mut(month).expect("month loaded above");
+        entry.last_used = self.clock;
+        Ok(entry.ids.contains(&id_hash(id)))
+    }
+
+    /// Records ids just committed to `month` (a month not in memory will be read from the store
+    /// when needed, and will include them).
+    pub fn extend(&mut self, month: &str, ids: impl IntoIterator<Item = u128>) {
+        if let Some(entry) = self.months.get_mut(month) {
+            let before = entry.ids.len();
+            entry.ids.extend(ids);
+            self.total += entry.ids.len() - before;
+        }
+    }
+
+    /// Adds the ids of files other writers committed, for the months held in memory.
+    pub fn absorb(&mut self, root: &Path, files: &[FileEntry]) -> Result<()> {
+        for file in files.iter().filter(|f| f.table.starts_with("events/")) {
+            if let Some(entry) = self.months.get_mut(&file.partition) {
+                let before = entry.ids.len();
+                read_ids(&root.join(&file.path), &mut entry.ids)?;
+                self.total += entry.ids.len() - before;
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of ids held in memory.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    /// Whether no id is held in memory.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    fn evict(&mut self, keep: &str) {
+        while self.total > self.capacity && self.months.len() > 1 {
+            let oldest = self
+                .months
+                .iter()
+                .filter(|(m, _)| m.as_str() != keep)
+                .min_by_key(|(_, ids)| ids.last_used)
+                .map(|(m, _)| m.clone())
+                .expect("more than one month held");
+            let removed = self.months.remove(&oldest).expect("month present");
+            self.total -= removed.ids.len();
+            tracing::debug!(month = %oldest, ids = removed.ids.len(), "dedupe cache evicted a month");
+        }
+    }
+}
+
+fn load_month(root: &Path, state: &LogState, month: &str) -> Result<HashSet<u128>> {
+    let mut ids = HashSet::new();
+    for file in state
+        .files
+        .values()
+        .filter(|f| f.partition == month && f.table.starts_with("events/"))
+    {
+        read_ids(&root.join(&file.path), &mut ids)?;
+    }
+    Ok(ids)
+}
+
+/// Reads the `event_id` column (the first) of a Parquet file into `ids`, as hashes.
+fn read_ids(path: &Path, ids: &mut HashSet<u128>) -> Result<()> {
+    for_each_id(path, |id| {
+        ids.insert(id_hash(id));
+    })
+}
+
+/// Reads the `event_id` column of a Parquet file of `month` into `ids`, as (month, id) pairs: the
+/// exact deduplication key, for verification.
+pub fn read_id_pairs(path: &Path, month: &str, ids: &mut HashSet<(String, String)>) -> Result<()> {
+    for_each_id(path, |id| {
+        ids.insert((month.to_owned(), id.to_owned()));
+    })
+}
+
+fn for_each_id(path: &Path, mut f: impl FnMut(&str)) -> Result<()> {
+    let parquet_error = |source| IngestError::Parquet {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(parquet_error)?;
+    for batch in reader {
+        let batch = batch
+            .map_err(|e| parquet_error(parquet::errors::ParquetError::ArrowError(e.to_string())))?;
+        let column = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| {
+                parquet_error(parquet::errors::ParquetError::General(
+                    "event_id is not a string column".into(),
+                ))
+            })?;
+        column.iter().flatten().for_each(&mut f);
+    }
+    Ok(())
+}

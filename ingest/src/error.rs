@@ -1,0 +1,59 @@
+//! The error type of the ingest crate. Invalid events are not errors: they become dead letters.
+
+use std::path::PathBuf;
+
+/// What can stop ingestion. Each variant names the file, offset or event concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("corrupt commit log entry {path}: {reason}")]
+    CorruptLog { path: PathBuf, reason: String },
+    #[error(
+        "committed file {path} is missing from the lake (and not in staging): the store is damaged"
+    )]
+    MissingFile { path: PathBuf },
+    #[error("cannot write Parquet file {path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    #[error("cannot build the Arrow batch of table {table}: {source}")]
+    Arrow {
+        table: String,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+    #[error("offsets of {source_key} partition {partition} do not follow the store: the batch starts at {first} but the store holds up to {committed} (another ingest process took over this partition)")]
+    OffsetConflict {
+        source_key: String,
+        partition: i32,
+        first: i64,
+        committed: i64,
+    },
+    #[error(
+        "could not claim a commit version after {attempts} attempts: too many concurrent writers"
+    )]
+    CommitContention { attempts: u32 },
+    #[error("Kafka error while {context}: {source}")]
+    Kafka {
+        context: String,
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    #[error("input error reading {what} at offset {offset}: {source}")]
+    Input {
+        what: String,
+        offset: i64,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Results of the ingest crate.
+pub type Result<T, E = IngestError> = std::result::Result<T, E>;

@@ -1,0 +1,354 @@
+//! The lake: the folder that holds the event store, its commit log and the dead letters.
+//!
+//! ```text
+//! <lake>/
+//!   events/<family>/year=YYYY/month=MM/part-<version>-<n>.parquet   one table per event family
+//!   dead_letters/year=YYYY/month=MM/part-<version>-<n>.parquet      rejected records, raw bytes kept
+//!   _pdn/log/<version>.json                                         the commit log (see log.rs)
+//!   _pdn/checkpoints/<version>.json                                 folded log state
+//!   _pdn/staging/<writer>/                                          files written, not yet committed
+//! ```
+//!
+//! The commit protocol, for one batch:
+//! 1. every file of the batch is written and synced in the writer's own staging folder, which is
+//!    outside `events/` and `dead_letters/`, so no reader of those folders can see it;
+//! 2. the commit entry naming the files (their staged and final paths) and the source offsets they
+//!    cover is claimed as the next version of the log (atomic; the batch exists from then on);
+//! 3. the staged files are renamed to their final paths (same file system, atomic each).
+//!
+//! A crash before 2 leaves only staging files, deleted when a writer next opens the lake; a crash
+//! between 2 and 3 is rolled forward by the next writer, which renames the files the log names.
+//! Files are never modified once final: rewrites add new files and remove old ones in one commit.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::compute::{sort_to_indices, take_record_batch};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::error::{IngestError, Result};
+use crate::log::{sync_dir, unique_suffix, Commit, CommitLog, FileEntry, LogState};
+
+/// How many times a writer retries claiming a version when others keep taking them first.
+const MAX_COMMIT_ATTEMPTS: u32 = 1000;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A lake opened by a writer: its log state, and a staging folder locked by this process.
+#[derive(Debug)]
+pub struct Lake {
+    root: PathBuf,
+    log: CommitLog,
+    state: LogState,
+    staging: PathBuf,
+    _staging_lock: File,
+    /// Files other writers committed since the last [`Lake::commit`] returned them.
+    unseen: Vec<FileEntry>,
+}
+
+/// A file written to staging, waiting for its commit.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    pub table: String,
+    pub partition: String,
+    pub staged: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// What a writer wants to commit; the version and final paths are decided by [`Lake::commit`].
+#[derive(Debug, Clone, Default)]
+pub struct CommitDraft {
+    pub operation: String,
+    pub files: Vec<StagedFile>,
+    pub remove: Vec<String>,
+    pub offsets: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<i32, crate::log::OffsetRange>,
+    >,
+    pub events: u64,
+    pub dead_letters: std::collections::BTreeMap<String, u64>,
+    pub duplicates: Vec<crate::log::Duplicate>,
+    pub redriven: Vec<crate::log::DeadLetterRef>,
+}
+
+impl Lake {
+    /// Opens (creating if needed) the lake at `root` for writing: loads the log, rolls forward the
+    /// renames of any commit whose writer died, and deletes the staging files of dead writers.
+    pub fn open(root: &Path) -> Result<Lake> {
+        let meta = root.join("_pdn");
+        let staging_root = meta.join("staging");
+        fs::create_dir_all(&staging_root).map_err(io(&staging_root))?;
+        let log = CommitLog::open(&meta)?;
+        let (name, lock) = lock_new_staging(&staging_root)?;
+        let staging = staging_root.join(&name);
+        fs::create_dir_all(&staging).map_err(io(&staging))?;
+        let state = log.load()?;
+        let lake = Lake {
+            root: root.to_owned(),
+            log,
+            state,
+            staging,
+            _staging_lock: lock,
+            unseen: Vec::new(),
+        };
+        for file in lake.state.files.values() {
+            lake.finalise(file)?;
+        }
+        lake.remove_dead_staging(&staging_root)?;
+        Ok(lake)
+    }
+
+    /// The lake's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The state after the last commit this writer has seen.
+    pub fn state(&self) -> &LogState {
+        &self.state
+    }
+
+    /// The files other writers committed that this writer has folded into its state but not yet
+    /// handed out (to keep a deduplication cache up to date).
+    pub fn take_unseen(&mut self) -> Vec<FileEntry> {
+        std::mem::take(&mut self.unseen)
+    }
+
+    /// Folds in the commits other writers made since.
+    pub fn refresh(&mut self) -> Result<()> {
+        for commit in self.log.catch_up(&mut self.state)? {
+            self.unseen.extend(commit.add);
+        }
+        Ok(())
+    }
+
+    fn remove_dead_staging(&self, staging_root: &Path) -> Result<()> {
+        for entry in fs::read_dir(staging_root).map_err(io(staging_root))? {
+            let path = entry.map_err(io(staging_root))?.path();
+            if path.extension().is_some_and(|e| e == "lock") || path == self.staging {
+                continue;
+            }
+            let lock_path = path.with_extension("lock");
+            let owner_alive = match File::open(&lock_path) {
+                Ok(f) => f.try_lock().is_err(),
+                Err(_) => false,
+            };
+            if !owner_alive {
+                fs::remove_dir_all(&path).map_err(io(&path))?;
+                match fs::remove_file(&lock_path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => {
+                        return Err(IngestError::Io {
+                            path: lock_path,
+                            source,
+                        })
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a committed file from staging to its final path, if that is not done yet.
+    fn finalise(&self, file: &FileEntry) -> Result<()> {
+        let target = self.root.join(&file.path);
+        if target.exists() {
+            return Ok(());
+        }
+        let staged = self.root.join(&file.staged);
+        let dir = target.parent().expect("files live in a folder");
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        match fs::rename(&staged, &target) {
+            Ok(()) => sync_dir(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(IngestError::MissingFile { path: target })
+            }
+            Err(source) => Err(IngestError::Io {
+                path: target,
+                source,
+            }),
+        }
+    }
+
+    /// Writes `batch` sorted by `sort_column` (if any) as a ZSTD Parquet file in this writer's
+    /// staging folder, synced to disk.
+    pub fn stage(
+        &self,
+        table: &str,
+        partition: &str,
+        batch: &RecordBatch,
+        sort_column: Option<usize>,
+    ) -> Result<StagedFile> {
+        let arrow_error = |source| IngestError::Arrow {
+            table: table.to_owned(),
+            source,
+        };
+        let batch = match sort_column {
+            Some(column) => {
+                let indices =
+                    sort_to_indices(batch.column(column), None, None).map_err(arrow_error)?;
+                take_record_batch(batch, &indices).map_err(arrow_error)?
+            }
+            None => batch.clone(),
+        };
+        let name = format!("{}.parquet", unique_suffix());
+        let path = self.staging.join(&name);
+        let parquet_error = |source| IngestError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(3).expect("valid zstd level"),
+            ))
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_max_row_group_row_count(Some(1 << 20));
+        if let Some(column) = sort_column {
+            props = props.set_sorting_columns(Some(vec![SortingColumn {
+                column_idx: column as i32,
+                descending: false,
+                nulls_first: false,
+            }]));
+        }
+        let file = File::create(&path).map_err(io(&path))?;
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props.build()))
+            .map_err(parquet_error)?;
+        writer.write(&batch).map_err(parquet_error)?;
+        let file = writer.into_inner().map_err(parquet_error)?;
+        file.sync_all().map_err(io(&path))?;
+        let bytes = file.metadata().map_err(io(&path))?.len();
+        let staged = path
+            .strip_prefix(&self.root)
+            .expect("staging is inside the lake")
+            .to_string_lossy()
+            .into_owned();
+        Ok(StagedFile {
+            table: table.to_owned(),
+            partition: partition.to_owned(),
+            staged,
+            rows: batch.num_rows() as u64,
+            bytes,
+        })
+    }
+
+    /// Commits a draft as the next version: checks that its offsets follow those already in the
+    /// store (so two writers can never both commit the same records), claims the version, then
+    /// moves its files into place. Returns the commit; the files other writers committed meanwhile
+    /// are kept for [`Lake::take_unseen`].
+    pub fn commit(&mut self, draft: CommitDraft, writer: &str) -> Result<Arc<Commit>> {
+        for attempt in 0..MAX_COMMIT_ATTEMPTS {
+            self.refresh()?;
+            for (source, partitions) in &draft.offsets {
+                for (&partition, range) in partitions {
+                    if let Some(next) = self.state.next_offset(source, partition) {
+                        if range.first != next {
+                            return Err(IngestError::OffsetConflict {
+                                source_key: source.clone(),
+                                partition,
+                                first: range.first,
+                                committed: next - 1,
+                            });
+                        }
+                    }
+                }
+            }
+            let version = self.state.version + 1;
+            let add = draft
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FileEntry {
+                    path: format!(
+                        "{}/{}/part-{version:020}-{i:03}.parquet",
+                        f.table, f.partition
+                    ),
+                    staged: f.staged.clone(),
+                    table: f.table.clone(),
+                    partition: f.partition.clone(),
+                    rows: f.rows,
+                    bytes: f.bytes,
+                })
+                .collect();
+            let commit = Commit {
+                version,
+                committed_at: chrono::Utc::now(),
+                writer: writer.to_owned(),
+                operation: draft.operation.clone(),
+                add,
+                remove: draft.remove.clone(),
+                offsets: draft.offsets.clone(),
+                events: draft.events,
+                dead_letters: draft.dead_letters.clone(),
+                duplicates: draft.duplicates.clone(),
+                redriven: draft.redriven.clone(),
+            };
+            if self.log.try_commit(&commit)? {
+                self.state.apply(&commit);
+                for file in &commit.add {
+                    self.finalise(file)?;
+                }
+                self.log.maybe_checkpoint(&self.state)?;
+                tracing::debug!(version, attempt, events = commit.events, "committed");
+                return Ok(Arc::new(commit));
+            }
+        }
+        Err(IngestError::CommitContention {
+            attempts: MAX_COMMIT_ATTEMPTS,
+        })
+    }
+}
+
+/// The time partition of an instant: `year=YYYY/month=MM` (UTC).
+pub fn month_partition(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    format!("year={:04}/month={:02}", t.year(), t.month())
+}
+
+/// Creates and locks `<name>.lock` for a new staging folder. The lock is held for the writer's life
+/// and tells other writers this staging folder is alive. A dead writer's lock is free, and its
+/// folder is removed by the next writer that opens the lake; if that happens between our creating
+/// the lock file and locking it, the path no longer names our file and we start again.
+fn lock_new_staging(staging_root: &Path) -> Result<(String, File)> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let name = format!("{}-{}", std::process::id(), unique_suffix());
+        let lock_path = staging_root.join(format!("{name}.lock"));
+        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
+        let ours = lock.metadata().map_err(io(&lock_path))?.ino();
+        if fs::metadata(&lock_path).is_ok_and(|m| m.ino() == ours) {
+            return Ok((name, lock));
+        }
+    }
+}
+
+impl Drop for Lake {
+    /// A writer that stops cleanly leaves no staging folder behind (one that dies leaves it to the
+    /// next writer, see [`Lake::open`]).
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.staging);
+        let _ = fs::remove_file(self.staging.with_extension("lock"));
+    }
+}
+
+/// Reads the log state of the lake at `root` without writing anything (for status and readers).
+pub fn read_state(root: &Path) -> Result<LogState> {
+    let meta = root.join("_pdn");
+    if !meta.join("log").is_dir() {
+        return Ok(LogState::default());
+    }
+    CommitLog::open(&meta)?.load()
+}

@@ -1,0 +1,45 @@
+//! One module per subcommand: its arguments (clap, each flag with its `PDN_` variable) and `run`,
+//! which returns the process exit code (0 success, 1 "found problems", errors are reported as 2).
+
+pub mod demo;
+pub mod dlq;
+pub mod generate;
+pub mod ingest;
+pub mod pseudonymize;
+pub mod schemas;
+pub mod status;
+pub mod validate;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Opens `path` for reading, `-` meaning standard input.
+pub fn open_input(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(BufReader::new(io::stdin().lock())))
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+    }
+}
+
+/// Creates `path` for writing, `-` or no path meaning standard output.
+pub fn create_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    match path {
+        None => Ok(Box::new(BufWriter::with_capacity(
+            1 << 20,
+            io::stdout().lock(),
+        ))),
+        Some(p) if p.as_os_str() == "-" => Ok(Box::new(BufWriter::with_capacity(
+            1 << 20,
+            io::stdout().lock(),
+        ))),
+        Some(p) => {
+            let file = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+            Ok(Box::new(BufWriter::with_capacity(1 << 20, file)))
+        }
+    }
+}

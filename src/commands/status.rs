@@ -1,0 +1,65 @@
+//! `pdn status`: what the lake holds.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+/// Show what the lake holds: events per table, dead letters by reason, the last commit and the
+/// source offsets it reached.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  pdn status --lake ./lake
+  pdn status --lake ./lake --format json --verify")]
+pub struct Args {
+    /// The lake folder.
+    #[arg(long, env = "PDN_LAKE", default_value = "lake")]
+    lake: PathBuf,
+    /// Output format.
+    #[arg(long, env = "PDN_FORMAT", value_parser = ["text", "json"], default_value = "text")]
+    format: String,
+    /// Also count distinct event ids by reading every event file.
+    #[arg(long, env = "PDN_VERIFY")]
+    verify: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let status = pdn_ingest::status::lake_status(&args.lake, args.verify)
+        .with_context(|| format!("cannot read the lake {}", args.lake.display()))?;
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("lake {} at version {}", args.lake.display(), status.version);
+    match status.last_commit {
+        Some(t) => println!("last commit: {}", t.to_rfc3339()),
+        None => println!("last commit: none (empty lake)"),
+    }
+    println!(
+        "{:<28} {:>12} {:>7} {:>12}",
+        "table", "rows", "files", "bytes"
+    );
+    for (name, t) in &status.tables {
+        println!("{name:<28} {:>12} {:>7} {:>12}", t.rows, t.files, t.bytes);
+    }
+    println!("events: {} (one per event id)", status.events);
+    if let Some(n) = status.distinct_event_ids_verified {
+        let verdict = if n == status.events {
+            "matches"
+        } else {
+            "DOES NOT MATCH"
+        };
+        println!("distinct event ids read from the files: {n} ({verdict} the log)");
+    }
+    println!("duplicates dropped: {}", status.duplicates_dropped);
+    let dead: u64 = status.dead_letters_by_reason.values().sum();
+    println!("dead letters: {dead}");
+    for (reason, n) in &status.dead_letters_by_reason {
+        println!("  {n:>9}  {reason}");
+    }
+    for (source, partitions) in &status.offsets {
+        let list: Vec<String> = partitions.iter().map(|(p, o)| format!("{p}:{o}")).collect();
+        println!("offsets {source}: {}", list.join(" "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

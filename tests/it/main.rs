@@ -1,0 +1,11 @@
+//! End-to-end tests of the `pdn` binary, in one test binary (one link of the whole workspace).
+//! Each module covers one command; `support` runs the binary and holds shared fixtures.
+
+mod broker;
+mod generate;
+mod ingest;
+mod kafka;
+mod pseudonymize;
+mod schemas;
+mod support;
+mod validate;
