@@ -1,6 +1,6 @@
 //! `pdn demo`: the main job on the embedded default, with no Kafka: two consecutive years of a
-//! department are generated and checked. Later stages (ingest, projection, report) join here as
-//! they are built.
+//! department are generated, then ingested into a lake through the same path as production.
+//! Later stages (projection, report) join here as they are built.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use pdn_generator::{Config, Scale};
+use pdn_ingest::{ingest_ndjson, BatchConfig, Ingestor, Lake};
 use pdn_schemas::Validator;
 
 /// Run the whole pipeline on a generated department (two consecutive years), without Kafka.
@@ -53,21 +54,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         events_path.display()
     );
 
-    let validator = Validator::default();
-    let invalid = buffer
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .filter(|line| validator.validate(line).is_err())
-        .count();
-    if invalid > 0 {
+    let lake_path = args.dir.join("lake");
+    let lake = Lake::open(&lake_path)
+        .with_context(|| format!("cannot open the lake {}", lake_path.display()))?;
+    let writer = super::ingest::writer_name("demo");
+    let mut ingestor = Ingestor::new(lake, Validator::default(), BatchConfig::default(), writer);
+    let source = format!("file:{}", events_path.canonicalize()?.display());
+    let report = ingest_ndjson(&mut ingestor, buffer.as_slice(), &source, &mut |_| {})?;
+    if report.dead_letters > 0 {
         bail!(
-            "{invalid} generated events are invalid: run `pdn validate {}`",
-            events_path.display()
+            "{} generated events were rejected: see `pdn dlq list --lake {}`",
+            report.dead_letters,
+            lake_path.display()
         );
     }
-    eprintln!("2/2 validated every event against the schemas");
-    println!("demo data: {}", events_path.display());
+    let stored = ingestor.lake().state().events;
+    eprintln!(
+        "2/2 ingested into {}: {stored} events in the store ({} written now, {} already there)",
+        lake_path.display(),
+        report.written,
+        report.already_committed,
+    );
+    println!("events: {}", events_path.display());
     println!("ground truth: {}", truth_path.display());
+    println!(
+        "lake: {} (see `pdn status --lake {}`)",
+        lake_path.display(),
+        lake_path.display()
+    );
     println!("done in {:.1} s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -6,14 +6,9 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{generate_small, ok, pdn, run_with_stdin, NOW};
-
-fn status(lake: &Path) -> Value {
-    let out = ok(pdn()
-        .args(["status", "--format", "json", "--verify", "--lake"])
-        .arg(lake));
-    serde_json::from_str(&out).unwrap()
-}
+use crate::support::{
+    assert_store_matches_truth, generate_small, lake_status as status, ok, pdn, run_with_stdin, NOW,
+};
 
 fn ingest(lake: &Path, from: &Path) -> String {
     let out = pdn()
@@ -31,25 +26,6 @@ fn ingest(lake: &Path, from: &Path) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
-/// The store holds exactly the truth's distinct valid events, the dead letters exactly its invalid
-/// lines (by reason), and every line is accounted for.
-fn assert_matches_truth(lake: &Path, truth: &Value) {
-    let s = status(lake);
-    let lines = &truth["lines"];
-    assert_eq!(s["events"], lines["valid"], "{s:#}");
-    assert_eq!(s["distinct_event_ids_verified"], lines["valid"]);
-    assert_eq!(s["dead_letters_by_reason"], lines["invalid_by_reason"]);
-    assert_eq!(s["duplicates_dropped"], lines["duplicates"]);
-    let rows: u64 = s["tables"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(name, _)| name.starts_with("events/"))
-        .map(|(_, t)| t["rows"].as_u64().unwrap())
-        .sum();
-    assert_eq!(rows, lines["valid"].as_u64().unwrap());
-}
-
 #[test]
 fn file_ingest_keeps_each_valid_event_once_and_each_invalid_one_as_a_dead_letter() {
     let dir = tempfile::tempdir().unwrap();
@@ -61,14 +37,14 @@ fn file_ingest_keeps_each_valid_event_once_and_each_invalid_one_as_a_dead_letter
     let lake = dir.path().join("lake");
     let summary = ingest(&lake, &events);
     assert!(summary.contains("dead letters"), "{summary}");
-    assert_matches_truth(&lake, &truth);
+    assert_store_matches_truth(&lake, &truth);
 
     let again = ingest(&lake, &events);
     assert!(
         again.contains(&format!("{} already in the lake", truth["lines"]["total"])),
         "{again}"
     );
-    assert_matches_truth(&lake, &truth);
+    assert_store_matches_truth(&lake, &truth);
 
     let mut cmd = pdn();
     cmd.args(["ingest", "--now", NOW, "--from", "-", "--lake"])
@@ -188,7 +164,7 @@ fn killed_ingests_lose_and_duplicate_nothing() {
         child.wait().unwrap();
     }
     ingest(&lake, &events);
-    assert_matches_truth(&lake, &truth);
+    assert_store_matches_truth(&lake, &truth);
     let staging = std::fs::read_dir(lake.join("_pdn/staging"))
         .unwrap()
         .count();

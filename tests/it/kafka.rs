@@ -8,7 +8,10 @@ use std::process::{Child, Stdio};
 use serde_json::Value;
 
 use crate::broker::Broker;
-use crate::support::{generate_small, ok, pdn, NOW};
+use crate::support::{
+    assert_store_matches_truth as assert_matches_truth, generate_small, lake_status as status, ok,
+    pdn, NOW,
+};
 
 /// The generated lines as `event_id<TAB>line` for kcat (invalid lines without an id get a stable
 /// key of their own).
@@ -41,21 +44,6 @@ fn ingest_cmd(lake: &Path, broker: &Broker, topic: &str, group: &str) -> std::pr
             group,
         ]);
     cmd
-}
-
-fn status(lake: &Path) -> Value {
-    serde_json::from_str(&ok(pdn()
-        .args(["status", "--format", "json", "--verify", "--lake"])
-        .arg(lake)))
-    .unwrap()
-}
-
-fn assert_matches_truth(lake: &Path, truth: &Value) {
-    let s = status(lake);
-    let lines = &truth["lines"];
-    assert_eq!(s["events"], lines["valid"], "{s:#}");
-    assert_eq!(s["distinct_event_ids_verified"], lines["valid"]);
-    assert_eq!(s["dead_letters_by_reason"], lines["invalid_by_reason"]);
 }
 
 #[test]

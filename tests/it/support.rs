@@ -55,3 +55,40 @@ pub fn generate_small(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::p
 
 /// The instant tests validate at: after every generated year, fixed for determinism.
 pub const NOW: &str = "2026-11-27T12:00:00Z";
+
+/// `pdn status --format json --verify` of a lake.
+pub fn lake_status(lake: &Path) -> serde_json::Value {
+    let out = ok(pdn()
+        .args(["status", "--format", "json", "--verify", "--lake"])
+        .arg(lake));
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The store holds exactly the truth's distinct valid events (counted by the log, by the rows of
+/// the event tables and by reading every id back), and the dead letters exactly its invalid lines,
+/// reason by reason.
+pub fn assert_store_matches_truth(lake: &Path, truth: &serde_json::Value) {
+    let s = lake_status(lake);
+    let lines = &truth["lines"];
+    assert_eq!(s["events"], lines["valid"], "{s:#}");
+    assert_eq!(s["distinct_event_ids_verified"], lines["valid"]);
+    let rows: u64 = s["tables"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| name.starts_with("events/"))
+        .map(|(_, t)| t["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rows, lines["valid"].as_u64().unwrap());
+    let planted: serde_json::Map<String, serde_json::Value> = lines["invalid_by_reason"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64() != Some(0))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(
+        s["dead_letters_by_reason"],
+        serde_json::Value::Object(planted)
+    );
+}
