@@ -108,7 +108,10 @@ fn collect_property_names(value: &Value, keys: &mut std::collections::BTreeSet<S
 }
 
 fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
-    if schema_keys().binary_search_by(|k| k.as_str().cmp(key)).is_ok() {
+    if schema_keys()
+        .binary_search_by(|k| k.as_str().cmp(key))
+        .is_ok()
+    {
         return Ok(());
     }
     let k = normalise_key(key);
