@@ -231,14 +231,7 @@ impl World {
             };
             let enrolled_at = registrations[structure].0 + rng.range(HOUR, 5 * DAY);
             self.new_prof(rng, structure, self.range.start, enrolled_at);
-            let role = rng.weighted(role_mix(self.structures[structure].kind));
-            recs.push(self.rec(
-                enrolled_at,
-                rng.uuid(),
-                App::Coordination,
-                p,
-                ProfessionalEnrolled { role },
-            ));
+            recs.push(self.enrolment(rng, p, enrolled_at));
         }
         // Professional `s` is the first of structure `s`: they register it.
         registrations
@@ -356,6 +349,19 @@ impl World {
             16,
         );
         YouthPseudonym(s)
+    }
+
+    /// The `network.professional_enrolled` event of professional `p` at `t`, their role drawn from
+    /// their structure's mix.
+    pub(crate) fn enrolment(&self, rng: &mut Rng, p: usize, t: i64) -> Rec {
+        let role = rng.weighted(role_mix(self.structures[self.profs[p].structure].kind));
+        self.rec(
+            t,
+            rng.uuid(),
+            App::Coordination,
+            p,
+            ProfessionalEnrolled { role },
+        )
     }
 
     /// An event of professional `p` (in their structure).

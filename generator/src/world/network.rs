@@ -3,12 +3,10 @@
 
 use chrono::Months;
 use pdn_schemas::ids::LocalId;
-use pdn_schemas::payload::{
-    AgreementEnded, AgreementStarted, ProfessionalEnrolled, ProfessionalLeft,
-};
+use pdn_schemas::payload::{AgreementEnded, AgreementStarted, ProfessionalLeft};
 use pdn_schemas::taxonomy::AgreementSubject;
 
-use super::{role_mix, World};
+use super::World;
 use crate::calendar::{date_of, day_of, office_secs, DAY, HOUR};
 use crate::record::{App, Rec};
 use crate::rng::Rng;
@@ -39,14 +37,7 @@ impl World {
             let prof = &self.profs[p];
             let (enrolled_at, until, structure) = (prof.enrolled_at, prof.until, prof.structure);
             if p >= initial {
-                let role = rng.weighted(role_mix(self.structures[structure].kind));
-                recs.push(self.rec(
-                    enrolled_at,
-                    rng.uuid(),
-                    App::Coordination,
-                    p,
-                    ProfessionalEnrolled { role },
-                ));
+                recs.push(self.enrolment(rng, p, enrolled_at));
             }
             if until < self.range.end {
                 let months = ((until - enrolled_at) as f64 / (30.44 * DAY as f64)) as u16;
