@@ -62,7 +62,6 @@ pub struct DeadLetterBuilder {
     expected: StringBuilder,
     found: StringBuilder,
     event_id: StringBuilder,
-    rows: usize,
 }
 
 impl Default for DeadLetterBuilder {
@@ -79,7 +78,6 @@ impl Default for DeadLetterBuilder {
             expected: StringBuilder::new(),
             found: StringBuilder::new(),
             event_id: StringBuilder::new(),
-            rows: 0,
         }
     }
 }
@@ -105,17 +103,6 @@ impl DeadLetterBuilder {
         self.expected.append_value(&rejection.expected);
         self.found.append_value(&rejection.found);
         self.event_id.append_option(rejection.event_id.as_deref());
-        self.rows += 1;
-    }
-
-    /// Rows appended since the last finish.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row was appended since the last finish.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
     }
 
     /// The rows as a batch; the builder is empty again afterwards.
@@ -133,7 +120,6 @@ impl DeadLetterBuilder {
             Arc::new(self.found.finish()),
             Arc::new(self.event_id.finish()),
         ];
-        self.rows = 0;
         RecordBatch::try_new(schema(), columns).expect("columns follow the dead-letter schema")
     }
 }

@@ -112,16 +112,6 @@ impl DedupeIndex {
         Ok(())
     }
 
-    /// The number of ids held in memory.
-    pub fn len(&self) -> usize {
-        self.total
-    }
-
-    /// Whether no id is held in memory.
-    pub fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
     fn evict(&mut self, keep: &str) {
         while self.total > self.capacity && self.months.len() > 1 {
             let oldest = self

@@ -4,10 +4,9 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use serde_json::Value;
-
 use crate::support::{
-    assert_store_matches_truth, generate_small, lake_status as status, ok, pdn, run_with_stdin, NOW,
+    assert_store_matches_truth, generate_with_truth, lake_status as status, ok, pdn,
+    run_with_stdin, NOW,
 };
 
 fn ingest(lake: &Path, from: &Path) -> String {
@@ -29,11 +28,10 @@ fn ingest(lake: &Path, from: &Path) -> String {
 #[test]
 fn file_ingest_keeps_each_valid_event_once_and_each_invalid_one_as_a_dead_letter() {
     let dir = tempfile::tempdir().unwrap();
-    let (events, truth) = generate_small(
+    let (events, truth) = generate_with_truth(
         dir.path(),
         &["--invalid-rate", "0.02", "--duplicate-rate", "0.05"],
     );
-    let truth: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
     let lake = dir.path().join("lake");
     let summary = ingest(&lake, &events);
     assert!(summary.contains("dead letters"), "{summary}");
@@ -68,8 +66,7 @@ fn file_ingest_keeps_each_valid_event_once_and_each_invalid_one_as_a_dead_letter
 #[test]
 fn dead_letters_are_listed_and_redriven_exactly_once_after_a_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let (events, truth) = generate_small(dir.path(), &["--year", "2025"]);
-    let truth: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    let (events, truth) = generate_with_truth(dir.path(), &["--year", "2025"]);
     let lake = dir.path().join("lake");
     // A collector whose clock was behind: everything after 2025-07-01 looks "in the future".
     let out = pdn()
@@ -127,11 +124,10 @@ fn dead_letters_are_listed_and_redriven_exactly_once_after_a_fix() {
 #[test]
 fn killed_ingests_lose_and_duplicate_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (events, truth) = generate_small(
+    let (events, truth) = generate_with_truth(
         dir.path(),
         &["--invalid-rate", "0.02", "--duplicate-rate", "0.05"],
     );
-    let truth: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
     let lake = dir.path().join("lake");
     let log = lake.join("_pdn/log");
     for round in 0..20 {

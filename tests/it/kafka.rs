@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::broker::Broker;
 use crate::support::{
-    assert_store_matches_truth as assert_matches_truth, generate_small, lake_status as status, ok,
-    pdn, NOW,
+    assert_store_matches_truth as assert_matches_truth, generate_with_truth, lake_status as status,
+    ok, pdn, NOW,
 };
 
 /// The generated lines as `event_id<TAB>line` for kcat (invalid lines without an id get a stable
@@ -51,11 +51,10 @@ fn kafka_ingest_is_exactly_once_cross_checked_with_kcat() {
     let broker = Broker::start();
     broker.create_topic("events", 4);
     let dir = tempfile::tempdir().unwrap();
-    let (events, truth) = generate_small(
+    let (events, truth) = generate_with_truth(
         dir.path(),
         &["--invalid-rate", "0.02", "--duplicate-rate", "0.05"],
     );
-    let truth: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
     broker.produce("events", &keyed(&events));
     let total = truth["lines"]["total"].as_u64().unwrap() as usize;
     assert_eq!(
@@ -89,8 +88,7 @@ fn two_members_of_a_group_and_a_broker_restart_lose_nothing() {
     let mut broker = Broker::start();
     broker.create_topic("events", 6);
     let dir = tempfile::tempdir().unwrap();
-    let (events, truth) = generate_small(dir.path(), &["--duplicate-rate", "0.05"]);
-    let truth: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    let (events, truth) = generate_with_truth(dir.path(), &["--duplicate-rate", "0.05"]);
     let keyed = keyed(&events);
     let lines = keyed.iter().filter(|&&b| b == b'\n').count();
     let half = keyed

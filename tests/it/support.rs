@@ -53,6 +53,13 @@ pub fn generate_small(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::p
     (events, truth)
 }
 
+/// Generates a small department-year into `dir`, returning the events file and the parsed truth.
+pub fn generate_with_truth(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, serde_json::Value) {
+    let (events, truth) = generate_small(dir, extra);
+    let truth = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    (events, truth)
+}
+
 /// The instant tests validate at: after every generated year, fixed for determinism.
 pub const NOW: &str = "2026-11-27T12:00:00Z";
 
