@@ -120,6 +120,31 @@ fn runs_are_deterministic_and_seeds_differ() {
     assert!(first != other, "another seed gives other data");
 }
 
+/// The validator's fast path (typed reading without a JSON tree) and its full path give the same
+/// answer, event or rejection, on every generated line, noise included.
+#[test]
+fn the_fast_and_full_validation_paths_agree_on_generated_lines() {
+    let config = Config {
+        events: Some(20_000),
+        invalid_rate: 0.2,
+        duplicate_rate: 0.05,
+        ..Config::default()
+    };
+    let (out, _) = run(&config);
+    let validator = validator();
+    for line in lines(&out) {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        assert_eq!(
+            validator.validate(line),
+            validator.validate_value(value),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
 #[test]
 fn bad_lines_and_duplicates_are_what_the_truth_says() {
     let config = Config {

@@ -131,6 +131,13 @@ macro_rules! event_types {
                 })
             }
 
+            /// Reads the payload of `event_type`, in its current version, straight from JSON text.
+            pub fn from_json(event_type: EventType, text: &str) -> Result<Payload, serde_json::Error> {
+                Ok(match event_type {
+                    $(EventType::$variant => Payload::$variant(serde_json::from_str(text)?),)+
+                })
+            }
+
             fn serialize_inner<S: serde::Serializer>(&self, s: &mut S::SerializeStruct) -> Result<(), S::Error> {
                 match self { $(Payload::$variant(p) => s.serialize_field("payload", p)),+ }
             }

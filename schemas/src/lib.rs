@@ -13,6 +13,7 @@ pub mod arrow;
 pub mod check;
 mod error;
 pub mod event;
+mod fast;
 pub mod ids;
 pub mod json_schema;
 pub mod payload;

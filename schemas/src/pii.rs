@@ -174,13 +174,24 @@ fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
 
 /// Bytes of codes, identifiers, numbers-as-text and timestamps: a string made only of these, and
 /// short enough, can be neither an e-mail address, nor free text, nor unicode trickery.
-fn is_code_byte(b: u8) -> bool {
+pub(crate) const fn is_code_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'+')
 }
 
 fn check_string(s: &str, path: &str, key: &str) -> Result<(), Rejection> {
+    check_scanned_string(s, path, key, s.bytes().all(is_code_byte))
+}
+
+/// [`check_string`] for a caller that already knows whether `s` holds only code bytes
+/// ([`is_code_byte`]).
+pub(crate) fn check_scanned_string(
+    s: &str,
+    path: &str,
+    key: &str,
+    only_code_bytes: bool,
+) -> Result<(), Rejection> {
     let bytes = s.as_bytes();
-    if bytes.len() <= MAX_STRING_CHARS && bytes.iter().copied().all(is_code_byte) {
+    if bytes.len() <= MAX_STRING_CHARS && only_code_bytes {
         let phone_like = matches!(bytes.first(), Some(b'0' | b'+')) && looks_like_phone(s);
         let date_like = bytes.len() == 10 && !DATE_FIELDS.contains(&key) && looks_like_bare_date(s);
         if !phone_like && !date_like {

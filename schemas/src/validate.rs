@@ -8,6 +8,9 @@
 //! 3. the envelope: unknown or missing fields, type, schema version, ids, timestamp bounds;
 //! 4. the payload: upcast from its version, typed reading (unknown/missing fields, wrong types,
 //!    values outside taxonomies), then the checks of [`crate::check`].
+//!
+//! Valid events usually take a fast path ([`crate::fast`]) that reads them without a JSON tree and
+//! accepts exactly what the path above accepts; anything else takes the path above.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value};
@@ -58,6 +61,9 @@ impl Validator {
                 format!("an invalid byte at offset {}", e.valid_up_to()),
             )
         })?;
+        if let Some(event) = crate::fast::accept(&self.bounds, text) {
+            return Ok(event);
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Rejection::new(
                 Reason::MalformedJson,

@@ -411,6 +411,40 @@ fn each_rule_rejects_with_its_reason_and_path() {
     }
 }
 
+/// Valid events usually take a fast path (typed reading without a JSON tree): it must accept
+/// exactly what the full path accepts, and reject nothing the full path would accept.
+#[test]
+fn the_fast_path_agrees_with_the_full_path() {
+    let v = validator();
+    let mut inputs: Vec<String> = valid_events().iter().map(Value::to_string).collect();
+    for (_, _, mutate) in cases() {
+        let mut c = contact();
+        mutate(&mut c);
+        inputs.push(c.to_string());
+    }
+    let plain = contact().to_string();
+    inputs.push(plain.replace("snapchat", "snap\\u0063hat"));
+    inputs.push(plain.replace("\"structure_id\"", "\"structure\\u005fid\""));
+    inputs.push(plain.replace("str-82-001", "0612345678"));
+    inputs.push(plain.replace("str-82-001", "2009-04-12"));
+    inputs.push(plain.replacen(
+        "\"department\":\"82\"",
+        "\"department\":\"81\",\"department\":\"82\"",
+        1,
+    ));
+    for text in inputs {
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v.validate(text.as_bytes()),
+            v.validate_value(value),
+            "{text}"
+        );
+    }
+    assert!(v
+        .validate(plain.replace("snapchat", "snap\\u0063hat").as_bytes())
+        .is_ok());
+}
+
 #[test]
 fn raw_byte_rules() {
     let v = validator();
