@@ -8,13 +8,15 @@
 //!
 //! The store itself is the index: the ids of a month are read from the `event_id` column of that
 //! month's files (a few bytes per row, one column) the first time the month is needed, then kept in
-//! memory as 128-bit hashes. Months are evicted least-recently-used once the cache holds more than
-//! its capacity in ids, so memory stays bounded whatever the history; a long backlog in time order
-//! touches one or two months at a time.
+//! memory as 128-bit hashes: a sorted array (16 bytes per id) for what was loaded, plus a small hash
+//! set for what was committed since, merged into the array as it grows. Months are evicted
+//! least-recently-used once the cache holds more than its capacity in ids, so memory stays bounded
+//! whatever the history; the default capacity holds a national year, which a backlog written
+//! department by department touches all at once.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use arrow::array::{Array, StringArray};
@@ -27,26 +29,82 @@ use crate::log::{FileEntry, LogState};
 /// A time partition of the store: `year=YYYY/month=MM`.
 pub type Month = String;
 
-/// The default capacity of the cache, in ids (about 20 bytes each).
-pub const DEFAULT_CAPACITY_IDS: usize = 4_000_000;
+/// The default capacity of the cache, in ids (16 bytes each, so 128 MiB): a national year.
+pub const DEFAULT_CAPACITY_IDS: usize = 8_000_000;
 
-/// 128 bits of an id: two SipHash-1-3 runs with different prefixes. The index lives only in memory
-/// and is rebuilt from the store, so the hash need not be stable across program versions;
-/// collisions are negligible (2^-64 at a billion ids per month).
+/// 128 bits of an id (XXH3-128). The index lives only in memory and is rebuilt from the store, so
+/// the hash need not be stable across program versions; collisions are negligible (2^-64 at a
+/// billion ids per month).
 pub fn id_hash(id: &str) -> u128 {
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        id.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
+/// Hashes an [`id_hash`], which is already uniformly distributed, by taking its low 64 bits.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64;
+    }
+}
+
+/// A set of [`id_hash`]es.
+pub type IdSet = HashSet<u128, BuildHasherDefault<IdHasher>>;
+
+/// The ids of one month: sorted hashes, plus those added since they were sorted.
 #[derive(Debug, Default)]
 struct MonthIds {
-    ids: HashSet<u128>,
+    sorted: Vec<u128>,
+    recent: IdSet,
     last_used: u64,
+}
+
+impl MonthIds {
+    fn from_unsorted(mut ids: Vec<u128>) -> MonthIds {
+        ids.sort_unstable();
+        ids.dedup();
+        MonthIds {
+            sorted: ids,
+            ..MonthIds::default()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.sorted.len() + self.recent.len()
+    }
+
+    fn contains(&self, hash: u128) -> bool {
+        self.recent.contains(&hash) || self.sorted.binary_search(&hash).is_ok()
+    }
+
+    /// Adds `ids`, returning how many were new.
+    fn extend(&mut self, ids: impl IntoIterator<Item = u128>) -> usize {
+        let before = self.len();
+        for id in ids {
+            if self.sorted.binary_search(&id).is_err() {
+                self.recent.insert(id);
+            }
+        }
+        if self.recent.len() * 8 > self.sorted.len() {
+            let recent = std::mem::take(&mut self.recent);
+            self.sorted.extend(recent);
+            self.sorted.sort_unstable();
+        }
+        self.len() - before
+    }
 }
 
 /// The ids already in the store (or in the pending batch), by month.
@@ -69,34 +127,32 @@ impl DedupeIndex {
         }
     }
 
-    /// Whether `id` is already in the store in `month` (loading the month's ids if needed).
+    /// Whether the id whose [`id_hash`] is `hash` is already in the store in `month` (loading the
+    /// month's ids if needed).
     pub fn contains(
         &mut self,
         root: &Path,
         state: &LogState,
         month: &str,
-        id: &str,
+        hash: u128,
     ) -> Result<bool> {
         self.clock += 1;
         if !self.months.contains_key(month) {
             let ids = load_month(root, state, month)?;
             self.total += ids.len();
-            self.months
-                .insert(month.to_owned(), MonthIds { ids, last_used: 0 });
+            self.months.insert(month.to_owned(), ids);
             self.evict(month);
         }
         let entry = self.months.get_mut(month).expect("month loaded above");
         entry.last_used = self.clock;
-        Ok(entry.ids.contains(&id_hash(id)))
+        Ok(entry.contains(hash))
     }
 
     /// Records ids just committed to `month` (a month not in memory will be read from the store
     /// when needed, and will include them).
     pub fn extend(&mut self, month: &str, ids: impl IntoIterator<Item = u128>) {
         if let Some(entry) = self.months.get_mut(month) {
-            let before = entry.ids.len();
-            entry.ids.extend(ids);
-            self.total += entry.ids.len() - before;
+            self.total += entry.extend(ids);
         }
     }
 
@@ -104,9 +160,9 @@ impl DedupeIndex {
     pub fn absorb(&mut self, root: &Path, files: &[FileEntry]) -> Result<()> {
         for file in files.iter().filter(|f| f.table.starts_with("events/")) {
             if let Some(entry) = self.months.get_mut(&file.partition) {
-                let before = entry.ids.len();
-                read_ids(&root.join(&file.path), &mut entry.ids)?;
-                self.total += entry.ids.len() - before;
+                let mut ids = Vec::new();
+                read_ids(&root.join(&file.path), &mut ids)?;
+                self.total += entry.extend(ids);
             }
         }
         Ok(())
@@ -122,14 +178,14 @@ impl DedupeIndex {
                 .map(|(m, _)| m.clone())
                 .expect("more than one month held");
             let removed = self.months.remove(&oldest).expect("month present");
-            self.total -= removed.ids.len();
-            tracing::debug!(month = %oldest, ids = removed.ids.len(), "dedupe cache evicted a month");
+            self.total -= removed.len();
+            tracing::debug!(month = %oldest, ids = removed.len(), "dedupe cache evicted a month");
         }
     }
 }
 
-fn load_month(root: &Path, state: &LogState, month: &str) -> Result<HashSet<u128>> {
-    let mut ids = HashSet::new();
+fn load_month(root: &Path, state: &LogState, month: &str) -> Result<MonthIds> {
+    let mut ids = Vec::new();
     for file in state
         .files
         .values()
@@ -137,14 +193,12 @@ fn load_month(root: &Path, state: &LogState, month: &str) -> Result<HashSet<u128
     {
         read_ids(&root.join(&file.path), &mut ids)?;
     }
-    Ok(ids)
+    Ok(MonthIds::from_unsorted(ids))
 }
 
 /// Reads the `event_id` column (the first) of a Parquet file into `ids`, as hashes.
-fn read_ids(path: &Path, ids: &mut HashSet<u128>) -> Result<()> {
-    for_each_id(path, |id| {
-        ids.insert(id_hash(id));
-    })
+fn read_ids(path: &Path, ids: &mut Vec<u128>) -> Result<()> {
+    for_each_id(path, |id| ids.push(id_hash(id)))
 }
 
 /// Reads the `event_id` column of a Parquet file of `month` into `ids`, as (month, id) pairs: the

@@ -12,7 +12,7 @@ use chrono::Utc;
 use pdn_schemas::{Event, Family, Rejection, Validator};
 
 use crate::dead_letter::{self, DeadLetterBuilder, Origin};
-use crate::dedupe::{id_hash, DedupeIndex};
+use crate::dedupe::{id_hash, DedupeIndex, IdSet};
 use crate::error::Result;
 use crate::lake::{month_partition, CommitDraft, Lake};
 use crate::log::{Commit, DeadLetterRef, Duplicate, OffsetRange};
@@ -65,7 +65,7 @@ struct Pending {
     duplicates: Vec<Duplicate>,
     redriven: Vec<DeadLetterRef>,
     /// Ids of the events of this batch, by month: added to the dedupe index once committed.
-    ids: BTreeMap<String, std::collections::HashSet<u128>>,
+    ids: BTreeMap<String, IdSet>,
     records: usize,
     since: Option<Instant>,
 }
@@ -171,12 +171,16 @@ impl Ingestor {
         event: Event,
     ) -> Result<Outcome> {
         let month = month_partition(event.envelope.occurred_at.to_utc());
-        let id = event.envelope.event_id.as_str();
+        let hash = id_hash(event.envelope.event_id.as_str());
         let stored = self
             .dedupe
-            .contains(self.lake.root(), self.lake.state(), &month, id)?;
+            .contains(self.lake.root(), self.lake.state(), &month, hash)?;
         let p = &mut self.pending;
-        let new = !stored && p.ids.entry(month.clone()).or_default().insert(id_hash(id));
+        let new = !stored
+            && match p.ids.get_mut(&month) {
+                Some(ids) => ids.insert(hash),
+                None => p.ids.entry(month.clone()).or_default().insert(hash),
+            };
         if !new {
             p.duplicates.push(Duplicate {
                 source: source.to_owned(),
