@@ -22,6 +22,7 @@ const EXAMPLES: &str = "Examples:
   pdn validate events.ndjson
   pdn ingest --lake ./lake --from events.ndjson
   pdn status --lake ./lake
+  pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
   pdn schemas --out-dir schemas/json";
@@ -36,6 +37,7 @@ enum Command {
     Dlq(commands::dlq::Args),
     Pseudonymize(commands::pseudonymize::Args),
     Schemas(commands::schemas::Args),
+    Sql(commands::sql::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Dlq(args) => commands::dlq::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),
         Command::Schemas(args) => commands::schemas::run(args),
+        Command::Sql(args) => commands::sql::run(args),
     };
     match result {
         Ok(code) => code,

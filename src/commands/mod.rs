@@ -7,6 +7,7 @@ pub mod generate;
 pub mod ingest;
 pub mod pseudonymize;
 pub mod schemas;
+pub mod sql;
 pub mod status;
 pub mod validate;
 

@@ -1,0 +1,30 @@
+use std::path::PathBuf;
+
+/// What can go wrong while reading the store or answering a query.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error("cannot read the lake's commit log")]
+    Lake(#[from] pdn_ingest::IngestError),
+    #[error("file {path} of version {version} is missing from the lake")]
+    MissingFile { path: PathBuf, version: u64 },
+    #[error("{context}")]
+    DataFusion {
+        context: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("cannot write the query's output")]
+    Output(#[source] datafusion::arrow::error::ArrowError),
+}
+
+pub type Result<T, E = AnalyticsError> = std::result::Result<T, E>;
+
+/// Wraps a DataFusion error with what was being done.
+pub(crate) fn datafusion(
+    context: impl Into<String>,
+) -> impl FnOnce(datafusion::error::DataFusionError) -> AnalyticsError {
+    let context = context.into();
+    move |source| AnalyticsError::DataFusion { context, source }
+}

@@ -1,0 +1,14 @@
+//! Reading the event store with Apache DataFusion.
+//!
+//! - [`tables`]: a [`datafusion::prelude::SessionContext`] over the lake at one committed version:
+//!   one table per event family, the dead letters, and an `events` view of the envelope columns of
+//!   them all. Only files named by the commit log are read, so a reader never sees an uncommitted
+//!   batch, a file being written, or a staged file;
+//! - [`sql`]: read-only SQL over those tables (no DDL, no DML, no `SET`, no file or URL access) and
+//!   its output as an aligned table, CSV or JSON.
+
+mod error;
+pub mod sql;
+pub mod tables;
+
+pub use error::{AnalyticsError, Result};

@@ -1,0 +1,127 @@
+//! The lake's tables at one committed version, registered in a DataFusion session.
+//!
+//! Invariant: a table reads exactly the files that the commit log names at that version, never a
+//! folder listing. So a query sees whole batches or nothing (a batch exists once its commit is
+//! claimed), never a staged or half-written file, and later commits (new batches, compactions
+//! that add and remove files) do not change what an open session counts.
+//!
+//! Tables: one per event family, named after it (`contact`, `referral`...), with the columns of
+//! `pdn_schemas::arrow::table_schema`; `dead_letters`; and the view `events`, the envelope columns
+//! of every family with a `family` column.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::prelude::{col, SessionContext};
+use pdn_ingest::log::LogState;
+use pdn_schemas::Family;
+
+use crate::error::{datafusion, AnalyticsError, Result};
+
+/// The name of the dead-letter table.
+pub const DEAD_LETTERS: &str = "dead_letters";
+/// The name of the view over the envelope columns of every event table.
+pub const EVENTS_VIEW: &str = "events";
+
+/// A session over the lake at `root`, at its latest committed version (returned with it).
+pub async fn open(root: &Path) -> Result<(SessionContext, u64)> {
+    let ctx = SessionContext::new();
+    let version = register(&ctx, root).await?;
+    Ok((ctx, version))
+}
+
+/// Registers the lake's tables, at its latest committed version, in `ctx`; returns the version.
+pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
+    let state = pdn_ingest::lake::read_state(root)?;
+    for &family in Family::ALL {
+        let table = format!("events/{}", family.name());
+        let provider = table_at(
+            root,
+            &state,
+            &table,
+            pdn_schemas::arrow::table_schema(family),
+        )?;
+        register_table(ctx, family.name(), provider)?;
+    }
+    let dead = table_at(
+        root,
+        &state,
+        "dead_letters",
+        pdn_ingest::dead_letter::schema(),
+    )?;
+    register_table(ctx, DEAD_LETTERS, dead)?;
+    let union = Family::ALL
+        .iter()
+        .map(|f| {
+            format!(
+                "SELECT event_id, event_type, received_version, occurred_at, utc_offset_minutes, \
+                 source_app, department, structure_id, professional_id, '{0}' AS family FROM {0}",
+                f.name()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    ctx.sql(&format!("CREATE VIEW {EVENTS_VIEW} AS {union}"))
+        .await
+        .map_err(datafusion("creating the events view"))?;
+    Ok(state.version)
+}
+
+fn register_table(ctx: &SessionContext, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
+    ctx.register_table(name, table)
+        .map_err(datafusion(format!("registering table {name}")))?;
+    Ok(())
+}
+
+/// The table `table` of the lake: its live files at the state's version, or an empty table with
+/// its schema.
+fn table_at(
+    root: &Path,
+    state: &LogState,
+    table: &str,
+    schema: SchemaRef,
+) -> Result<Arc<dyn TableProvider>> {
+    let mut urls = Vec::new();
+    for file in state.files_of(table) {
+        let path = readable_path(root, &file.path, &file.staged).ok_or_else(|| {
+            AnalyticsError::MissingFile {
+                path: root.join(&file.path),
+                version: state.version,
+            }
+        })?;
+        let url = ListingTableUrl::parse(path.to_string_lossy())
+            .map_err(datafusion(format!("addressing {}", path.display())))?;
+        urls.push(url);
+    }
+    if urls.is_empty() {
+        let empty = MemTable::try_new(schema, vec![vec![]])
+            .map_err(datafusion(format!("creating the empty table {table}")))?;
+        return Ok(Arc::new(empty));
+    }
+    let mut options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    if schema.column_with_name("occurred_at").is_some() {
+        options = options.with_file_sort_order(vec![vec![col("occurred_at").sort(true, false)]]);
+    }
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let listing =
+        ListingTable::try_new(config).map_err(datafusion(format!("opening table {table}")))?;
+    Ok(Arc::new(listing))
+}
+
+/// Where a committed file is: its final path, or (if its writer died between claiming the commit
+/// and moving the file, before any writer rolled it forward) its staged path.
+fn readable_path(root: &Path, path: &str, staged: &str) -> Option<PathBuf> {
+    [path, staged]
+        .into_iter()
+        .map(|p| root.join(p))
+        .find(|p| p.is_file())
+}
