@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::support::{
-    assert_store_matches_truth, generate_with_truth, lake_status as status, ok, pdn,
-    run_with_stdin, NOW,
+    assert_datafusion_counts_match_truth, assert_store_matches_truth, generate_with_truth,
+    lake_status as status, ok, pdn, run_with_stdin, NOW,
 };
 
 fn ingest(lake: &Path, from: &Path) -> String {
@@ -161,6 +161,7 @@ fn killed_ingests_lose_and_duplicate_nothing() {
     }
     ingest(&lake, &events);
     assert_store_matches_truth(&lake, &truth);
+    assert_datafusion_counts_match_truth(&lake, &truth);
     let staging = std::fs::read_dir(lake.join("_pdn/staging"))
         .unwrap()
         .count();

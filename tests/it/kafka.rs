@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::broker::Broker;
 use crate::support::{
-    assert_store_matches_truth as assert_matches_truth, generate_with_truth, lake_status as status,
-    ok, pdn, NOW,
+    assert_datafusion_counts_match_truth, assert_store_matches_truth as assert_matches_truth,
+    generate_with_truth, lake_status as status, ok, pdn, NOW,
 };
 
 /// The generated lines as `event_id<TAB>line` for kcat (invalid lines without an id get a stable
@@ -66,6 +66,7 @@ fn kafka_ingest_is_exactly_once_cross_checked_with_kcat() {
     let lake = dir.path().join("lake");
     ok(ingest_cmd(&lake, &broker, "events", "pdn").arg("--until-idle"));
     assert_matches_truth(&lake, &truth);
+    assert_datafusion_counts_match_truth(&lake, &truth);
     let s = status(&lake);
     let consumed: u64 = s["offsets"]["kafka:events"]
         .as_object()
@@ -118,6 +119,66 @@ fn two_members_of_a_group_and_a_broker_restart_lose_nothing() {
         terminate(child);
     }
     assert_matches_truth(&lake, &truth);
+}
+
+/// The member's group session, shortened so that a restarted member gets the partitions of the
+/// one just killed within seconds rather than after the default 10 s timeout.
+const SHORT_SESSION: &str = "session.timeout.ms=1500;heartbeat.interval.ms=300";
+
+#[test]
+fn kafka_ingest_killed_twenty_times_loses_and_duplicates_nothing() {
+    let broker = Broker::start();
+    broker.create_topic("events", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let (events, truth) = generate_with_truth(
+        dir.path(),
+        &[
+            "--events",
+            "200000",
+            "--invalid-rate",
+            "0.02",
+            "--duplicate-rate",
+            "0.05",
+        ],
+    );
+    broker.produce("events", &keyed(&events));
+    let lake = dir.path().join("lake");
+    let log = lake.join("_pdn/log");
+    let versions = || std::fs::read_dir(&log).map(|d| d.count()).unwrap_or(0);
+    for round in 0..20 {
+        let before = versions();
+        let mut child = ingest_cmd(&lake, &broker, "events", "pdn")
+            .args(["--max-batch-events", "2000", "--kafka-set", SHORT_SESSION])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill once the member has committed one to three new batches (or has stopped): each
+        // round dies at a different point of a batch, as batches take varying time.
+        while versions() <= before + round % 3 && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().ok();
+        child.wait().unwrap();
+    }
+    ok(ingest_cmd(&lake, &broker, "events", "pdn").args([
+        "--until-idle",
+        "--kafka-set",
+        SHORT_SESSION,
+    ]));
+    assert_datafusion_counts_match_truth(&lake, &truth);
+    assert_matches_truth(&lake, &truth);
+    let s = status(&lake);
+    let consumed: u64 = s["offsets"]["kafka:events"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|o| o.as_u64().unwrap() + 1)
+        .sum();
+    assert_eq!(consumed, truth["lines"]["total"].as_u64().unwrap());
+    let staging = std::fs::read_dir(lake.join("_pdn/staging"))
+        .unwrap()
+        .count();
+    assert_eq!(staging, 0, "staging folders were left behind");
 }
 
 fn wait_for_events(lake: &Path, at_least: u64) {

@@ -99,3 +99,64 @@ pub fn assert_store_matches_truth(lake: &Path, truth: &serde_json::Value) {
         serde_json::Value::Object(planted)
     );
 }
+
+/// Counted by DataFusion through `pdn sql` (which reads the files the commit log names): the event
+/// tables hold exactly the truth's distinct valid events, each once, and the dead letters exactly
+/// its invalid lines, reason by reason. Every committed file is read whole, so a partial file would
+/// fail the query.
+pub fn assert_datafusion_counts_match_truth(lake: &Path, truth: &serde_json::Value) {
+    let sql = |query: &str| -> Vec<serde_json::Value> {
+        let out = ok(pdn()
+            .args(["sql", "--format", "json", "--lake"])
+            .arg(lake)
+            .args(["-c", query]));
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let lines = &truth["lines"];
+    let counts = sql("SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events");
+    assert_eq!(counts[0]["n"], lines["valid"], "rows in the event tables");
+    assert_eq!(counts[0]["ids"], lines["valid"], "distinct event ids");
+    let dead: serde_json::Map<String, serde_json::Value> =
+        sql("SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason")
+            .into_iter()
+            .map(|row| (row["reason"].as_str().unwrap().to_owned(), row["n"].clone()))
+            .collect();
+    let planted: serde_json::Map<String, serde_json::Value> = lines["invalid_by_reason"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64() != Some(0))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(dead, planted, "dead letters by reason");
+    assert_table_folders_hold_only_committed_files(lake);
+}
+
+/// A reader that lists folders (DuckDB, pandas) sees only committed files: each table's folder
+/// holds exactly as many Parquet files as the log names for it, and nothing else.
+fn assert_table_folders_hold_only_committed_files(lake: &Path) {
+    fn parquet_files(dir: &Path, found: &mut u64) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                parquet_files(&path, found);
+            } else {
+                assert_eq!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("parquet"),
+                    "{} in a table folder",
+                    path.display()
+                );
+                *found += 1;
+            }
+        }
+    }
+    let status = lake_status(lake);
+    for (table, t) in status["tables"].as_object().unwrap() {
+        let mut found = 0;
+        parquet_files(&lake.join(table), &mut found);
+        assert_eq!(Some(found), t["files"].as_u64(), "files in {table}");
+    }
+}
