@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::support::{
-    assert_datafusion_counts_match_truth, assert_store_matches_truth, generate_with_truth,
-    lake_status as status, ok, pdn, run_with_stdin, NOW,
+    assert_datafusion_counts_match_truth, assert_no_staging_left, assert_store_matches_truth,
+    generate_with_truth, lake_status as status, ok, pdn, run_with_stdin, NOW,
 };
 
 fn ingest(lake: &Path, from: &Path) -> String {
@@ -162,8 +162,5 @@ fn killed_ingests_lose_and_duplicate_nothing() {
     ingest(&lake, &events);
     assert_store_matches_truth(&lake, &truth);
     assert_datafusion_counts_match_truth(&lake, &truth);
-    let staging = std::fs::read_dir(lake.join("_pdn/staging"))
-        .unwrap()
-        .count();
-    assert_eq!(staging, 0, "staging folders were left behind");
+    assert_no_staging_left(&lake);
 }

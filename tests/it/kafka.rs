@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use crate::broker::Broker;
 use crate::support::{
-    assert_datafusion_counts_match_truth, assert_store_matches_truth as assert_matches_truth,
-    generate_with_truth, lake_status as status, ok, pdn, NOW,
+    assert_datafusion_counts_match_truth, assert_no_staging_left,
+    assert_store_matches_truth as assert_matches_truth, committed_offsets, generate_with_truth, ok,
+    pdn, NOW,
 };
 
 /// The generated lines as `event_id<TAB>line` for kcat (invalid lines without an id get a stable
@@ -67,15 +68,9 @@ fn kafka_ingest_is_exactly_once_cross_checked_with_kcat() {
     ok(ingest_cmd(&lake, &broker, "events", "pdn").arg("--until-idle"));
     assert_matches_truth(&lake, &truth);
     assert_datafusion_counts_match_truth(&lake, &truth);
-    let s = status(&lake);
-    let consumed: u64 = s["offsets"]["kafka:events"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|o| o.as_u64().unwrap() + 1)
-        .sum();
     assert_eq!(
-        consumed as usize, total,
+        committed_offsets(&lake, "kafka:events") as usize,
+        total,
         "every offset of the topic is accounted for"
     );
 
@@ -167,18 +162,11 @@ fn kafka_ingest_killed_twenty_times_loses_and_duplicates_nothing() {
     ]));
     assert_datafusion_counts_match_truth(&lake, &truth);
     assert_matches_truth(&lake, &truth);
-    let s = status(&lake);
-    let consumed: u64 = s["offsets"]["kafka:events"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|o| o.as_u64().unwrap() + 1)
-        .sum();
-    assert_eq!(consumed, truth["lines"]["total"].as_u64().unwrap());
-    let staging = std::fs::read_dir(lake.join("_pdn/staging"))
-        .unwrap()
-        .count();
-    assert_eq!(staging, 0, "staging folders were left behind");
+    assert_eq!(
+        committed_offsets(&lake, "kafka:events"),
+        truth["lines"]["total"].as_u64().unwrap()
+    );
+    assert_no_staging_left(&lake);
 }
 
 fn wait_for_events(lake: &Path, at_least: u64) {

@@ -87,13 +87,7 @@ pub fn assert_store_matches_truth(lake: &Path, truth: &serde_json::Value) {
         .map(|(_, t)| t["rows"].as_u64().unwrap())
         .sum();
     assert_eq!(rows, lines["valid"].as_u64().unwrap());
-    let planted: serde_json::Map<String, serde_json::Value> = lines["invalid_by_reason"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, n)| n.as_u64() != Some(0))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let planted = planted_dead_letters(truth);
     assert_eq!(
         s["dead_letters_by_reason"],
         serde_json::Value::Object(planted)
@@ -123,13 +117,7 @@ pub fn assert_datafusion_counts_match_truth(lake: &Path, truth: &serde_json::Val
             .into_iter()
             .map(|row| (row["reason"].as_str().unwrap().to_owned(), row["n"].clone()))
             .collect();
-    let planted: serde_json::Map<String, serde_json::Value> = lines["invalid_by_reason"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(_, n)| n.as_u64() != Some(0))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let planted = planted_dead_letters(truth);
     assert_eq!(dead, planted, "dead letters by reason");
     assert_table_folders_hold_only_committed_files(lake);
 }
@@ -159,4 +147,33 @@ fn assert_table_folders_hold_only_committed_files(lake: &Path) {
         parquet_files(&lake.join(table), &mut found);
         assert_eq!(Some(found), t["files"].as_u64(), "files in {table}");
     }
+}
+
+/// The truth's invalid lines by reason, reasons that did not occur left out.
+fn planted_dead_letters(truth: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    truth["lines"]["invalid_by_reason"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64() != Some(0))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// How many offsets of `source` the lake has committed, over all its partitions.
+pub fn committed_offsets(lake: &Path, source: &str) -> u64 {
+    lake_status(lake)["offsets"][source]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|o| o.as_u64().unwrap() + 1)
+        .sum()
+}
+
+/// No writer left a staging folder behind.
+pub fn assert_no_staging_left(lake: &Path) {
+    let staging = std::fs::read_dir(lake.join("_pdn/staging"))
+        .unwrap()
+        .count();
+    assert_eq!(staging, 0, "staging folders were left behind");
 }
