@@ -21,6 +21,7 @@ const EXAMPLES: &str = "Examples:
   pdn generate --department 82 --years 2024-2025 --out events.ndjson --truth truth.json
   pdn validate events.ndjson
   pdn ingest --lake ./lake --from events.ndjson
+  pdn tokens add pdn-mobile-82 --department 82 --tokens tokens.jsonl
   pdn status --lake ./lake
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
@@ -32,6 +33,7 @@ enum Command {
     Generate(commands::generate::Args),
     Validate(commands::validate::Args),
     Ingest(commands::ingest::Args),
+    Tokens(commands::tokens::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
     Pseudonymize(commands::pseudonymize::Args),
@@ -52,6 +54,7 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => commands::generate::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
+        Command::Tokens(args) => commands::tokens::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),

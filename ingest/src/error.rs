@@ -46,6 +46,12 @@ pub enum IngestError {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    #[error("tokens file {path}{}: {reason}", .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Tokens {
+        path: PathBuf,
+        line: Option<usize>,
+        reason: String,
+    },
     #[error("input error reading {what} at offset {offset}: {source}")]
     Input {
         what: String,

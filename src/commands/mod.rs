@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod pseudonymize;
 pub mod schemas;
 pub mod status;
+pub mod tokens;
 pub mod validate;
 
 use std::fs::File;
