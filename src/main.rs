@@ -22,6 +22,7 @@ const EXAMPLES: &str = "Examples:
   pdn validate events.ndjson
   pdn ingest --lake ./lake --from events.ndjson
   pdn tokens add pdn-mobile-82 --department 82 --tokens tokens.jsonl
+  pdn collect --listen 127.0.0.1:8080 --lake ./lake --tokens tokens.jsonl
   pdn status --lake ./lake
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
@@ -33,6 +34,7 @@ enum Command {
     Generate(commands::generate::Args),
     Validate(commands::validate::Args),
     Ingest(commands::ingest::Args),
+    Collect(commands::collect::Args),
     Tokens(commands::tokens::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
@@ -54,6 +56,7 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => commands::generate::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
+        Command::Collect(args) => commands::collect::run(args),
         Command::Tokens(args) => commands::tokens::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),

@@ -52,6 +52,21 @@ pub enum IngestError {
         line: Option<usize>,
         reason: String,
     },
+    #[error("invalid collector setting {setting}: {reason}")]
+    CollectorConfig {
+        setting: &'static str,
+        reason: String,
+    },
+    #[error("the collector's HTTP server on {address} failed: {source}")]
+    Serve {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the collector's lake writer {what}")]
+    WriterLost { what: &'static str },
+    #[error("the collector stopped on an error")]
+    CollectorStopped(#[source] std::sync::Arc<IngestError>),
     #[error("input error reading {what} at offset {offset}: {source}")]
     Input {
         what: String,
