@@ -21,6 +21,8 @@ const EXAMPLES: &str = "Examples:
   pdn generate --department 82 --years 2024-2025 --out events.ndjson --truth truth.json
   pdn validate events.ndjson
   pdn ingest --lake ./lake --from events.ndjson
+  pdn tokens add pdn-mobile-82 --department 82 --tokens tokens.jsonl
+  pdn collect --listen 127.0.0.1:8080 --lake ./lake --tokens tokens.jsonl
   pdn status --lake ./lake
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
   pdn pseudonymize --new-key structure.key
@@ -33,6 +35,8 @@ enum Command {
     Generate(commands::generate::Args),
     Validate(commands::validate::Args),
     Ingest(commands::ingest::Args),
+    Collect(commands::collect::Args),
+    Tokens(commands::tokens::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
     Pseudonymize(commands::pseudonymize::Args),
@@ -54,6 +58,8 @@ fn main() -> std::process::ExitCode {
         Command::Generate(args) => commands::generate::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
+        Command::Collect(args) => commands::collect::run(args),
+        Command::Tokens(args) => commands::tokens::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),

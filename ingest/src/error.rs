@@ -46,6 +46,27 @@ pub enum IngestError {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    #[error("tokens file {path}{}: {reason}", .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Tokens {
+        path: PathBuf,
+        line: Option<usize>,
+        reason: String,
+    },
+    #[error("invalid collector setting {setting}: {reason}")]
+    CollectorConfig {
+        setting: &'static str,
+        reason: String,
+    },
+    #[error("the collector's HTTP server on {address} failed: {source}")]
+    Serve {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the collector's lake writer {what}")]
+    WriterLost { what: &'static str },
+    #[error("the collector stopped on an error")]
+    CollectorStopped(#[source] std::sync::Arc<IngestError>),
     #[error("input error reading {what} at offset {offset}: {source}")]
     Input {
         what: String,

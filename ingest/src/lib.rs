@@ -9,8 +9,10 @@
 //! - [`pipeline`]: the one path every record takes (validate, dedupe, batch, commit);
 //! - [`source`]: the embedded NDJSON source;
 //! - [`kafka`]: the Kafka source (consumer groups, exactly once through the lake's log);
+//! - [`collect`]: the HTTP collector (apps post events; 202 once they are durable);
 //! - [`status`]: what the store holds.
 
+pub mod collect;
 pub mod dead_letter;
 pub mod dedupe;
 pub mod dlq;

@@ -113,7 +113,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn parse_setting(s: &str) -> Result<(String, String), String> {
+/// Parses a `key=value` librdkafka setting.
+pub fn parse_setting(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .ok_or_else(|| format!("expected key=value, got {s:?}"))

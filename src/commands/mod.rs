@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments (clap, each flag with its `PDN_` variable) and `run`,
 //! which returns the process exit code (0 success, 1 "found problems", errors are reported as 2).
 
+pub mod collect;
 pub mod demo;
 pub mod dlq;
 pub mod generate;
@@ -9,6 +10,7 @@ pub mod pseudonymize;
 pub mod schemas;
 pub mod sql;
 pub mod status;
+pub mod tokens;
 pub mod validate;
 
 use std::fs::File;

@@ -2,6 +2,7 @@
 //! Each module covers one command; `support` runs the binary and holds shared fixtures.
 
 mod broker;
+mod collect;
 mod demo;
 mod generate;
 mod ingest;
