@@ -23,6 +23,7 @@ const EXAMPLES: &str = "Examples:
   pdn ingest --lake ./lake --from events.ndjson
   pdn tokens add pdn-mobile-82 --department 82 --tokens tokens.jsonl
   pdn collect --listen 127.0.0.1:8080 --lake ./lake --tokens tokens.jsonl
+  pdn project --lake ./lake
   pdn status --lake ./lake
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
   pdn pseudonymize --new-key structure.key
@@ -37,6 +38,7 @@ enum Command {
     Ingest(commands::ingest::Args),
     Collect(commands::collect::Args),
     Tokens(commands::tokens::Args),
+    Project(commands::project::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
     Pseudonymize(commands::pseudonymize::Args),
@@ -60,6 +62,7 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Collect(args) => commands::collect::run(args),
         Command::Tokens(args) => commands::tokens::run(args),
+        Command::Project(args) => commands::project::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),

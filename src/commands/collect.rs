@@ -139,11 +139,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(listen: &str, settings: Settings, destination: Destination) -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
     // Installed before the address is printed: a signal sent from then on stops the collector
     // gracefully.
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let shutdown = super::shutdown_signal()?;
     let collector = Collector::new(settings, destination)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -155,12 +153,6 @@ async fn serve(listen: &str, settings: Settings, destination: Destination) -> an
     writeln!(stdout, "listening on {address}")?;
     stdout.flush()?;
     drop(stdout);
-    let shutdown = async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    };
     collect::run(listener, collector, shutdown)
         .await
         .context("the collector stopped")?;
