@@ -25,6 +25,9 @@ const EXAMPLES: &str = "Examples:
   pdn collect --listen 127.0.0.1:8080 --lake ./lake --tokens tokens.jsonl
   pdn project --lake ./lake
   pdn status --lake ./lake
+  pdn compact --lake ./lake
+  pdn forget --lake ./lake --youth yp1_0123456789abcdef0123456789abcdef
+  pdn retention --lake ./lake --apply
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
@@ -41,6 +44,9 @@ enum Command {
     Project(commands::project::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
+    Compact(commands::compact::Args),
+    Forget(commands::forget::Args),
+    Retention(commands::retention::Args),
     Pseudonymize(commands::pseudonymize::Args),
     Schemas(commands::schemas::Args),
     Sql(commands::sql::Args),
@@ -65,6 +71,9 @@ fn main() -> std::process::ExitCode {
         Command::Project(args) => commands::project::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),
+        Command::Compact(args) => commands::compact::run(args),
+        Command::Forget(args) => commands::forget::run(args),
+        Command::Retention(args) => commands::retention::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Sql(args) => commands::sql::run(args),

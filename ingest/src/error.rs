@@ -36,6 +36,15 @@ pub enum IngestError {
         first: i64,
         committed: i64,
     },
+    #[error("cannot rewrite {path}: another writer removed it from the store (at or before version {version}); run the command again")]
+    RewriteConflict { path: String, version: u64 },
+    #[error("file {path} does not have the layout of its table: {reason}")]
+    UnexpectedLayout { path: PathBuf, reason: String },
+    #[error("invalid maintenance setting {setting}: {reason}")]
+    MaintenanceConfig {
+        setting: &'static str,
+        reason: String,
+    },
     #[error(
         "could not claim a commit version after {attempts} attempts: too many concurrent writers"
     )]

@@ -2,12 +2,15 @@
 //! which returns the process exit code (0 success, 1 "found problems", errors are reported as 2).
 
 pub mod collect;
+pub mod compact;
 pub mod demo;
 pub mod dlq;
+pub mod forget;
 pub mod generate;
 pub mod ingest;
 pub mod project;
 pub mod pseudonymize;
+pub mod retention;
 pub mod schemas;
 pub mod sql;
 pub mod status;

@@ -1,0 +1,70 @@
+//! `pdn forget`: erases a youth's events from the store (right to erasure).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use pdn_ingest::maintenance::forget::{erase, ErasureReport, Subjects};
+use pdn_ingest::Lake;
+
+use super::ingest::writer_name;
+
+/// Erase a youth's events, in one commit, and keep them from coming back.
+///
+/// Every event naming the pseudonym (contacts, attendances, referrals, prevention concerns, and the
+/// events that depend on them) is removed; in a collective accompaniment the youth is taken out of
+/// the list and the event kept for the others. Dead letters holding the pseudonym are removed too.
+/// The erased event ids are kept as tombstones, so an app re-sending them does not bring them back.
+/// Replaced files are deleted at once: a query opened before may then fail on a missing file. The
+/// audit trail (`_pdn/audit.jsonl`) records counts, never the pseudonym. Re-run it after a crash.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  pdn forget --lake ./lake --youth yp1_0123456789abcdef0123456789abcdef
+  echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key   # the pseudonym to forget")]
+pub struct Args {
+    /// The lake folder.
+    #[arg(long, env = "PDN_LAKE", default_value = "lake")]
+    lake: PathBuf,
+    /// The youth's pseudonym (`yp1_` and 32 hex digits).
+    #[arg(long, env = "PDN_YOUTH")]
+    youth: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let subjects = Subjects::everywhere([args.youth])?;
+    let mut lake = Lake::open(&args.lake)
+        .with_context(|| format!("cannot open the lake {}", args.lake.display()))?;
+    let report = erase(&mut lake, &writer_name("forget"), "forget", &subjects, true)
+        .context("erasure failed")?;
+    print_report(&report, true);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what an erasure did (or would do), counts only.
+pub fn print_report(report: &ErasureReport, applied: bool) {
+    let verb = if applied { "erased" } else { "would erase" };
+    println!(
+        "{verb} {} events of {} youths ({} rows edited, {} dead letters), {} files rewritten, {} dropped",
+        report.events_removed(),
+        report.youths,
+        report.rows_edited,
+        report.rows_removed.get("dead_letters").copied().unwrap_or(0),
+        report.files_rewritten,
+        report.files_dropped,
+    );
+    for (table, n) in &report.rows_removed {
+        println!("  {n:>9}  {table}");
+    }
+    if applied {
+        match report.version {
+            Some(v) => println!(
+                "committed version {v}; {} replaced files deleted",
+                report.files_deleted
+            ),
+            None => println!(
+                "nothing to erase; {} replaced files deleted",
+                report.files_deleted
+            ),
+        }
+    }
+}
