@@ -37,7 +37,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = erase(&mut lake, &writer_name("forget"), "forget", &subjects, true)
         .context("erasure failed")?;
     print_report(&report, true);
+    drop(lake);
+    forget_in_read_models(&args.lake)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// After an erasure: if the lake has read models, projects the erasure into them and deletes the
+/// model files it replaced (and any replaced earlier), so no file of the lake names the youth.
+pub fn forget_in_read_models(lake: &std::path::Path) -> anyhow::Result<()> {
+    let lag = pdn_projector::status::lag(lake)?;
+    if lag.projected.is_none() {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime
+        .block_on(pdn_projector::project(lake, false))
+        .context("cannot project the erasure into the read models")?;
+    let deleted = pdn_projector::purge::purge_replaced(lake)?;
+    println!(
+        "read models updated ({} partitions recomputed); {deleted} replaced model files deleted",
+        report.partitions
+    );
+    Ok(())
 }
 
 /// Prints what an erasure did (or would do), counts only.

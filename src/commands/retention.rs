@@ -48,5 +48,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .context("erasure failed")?;
     print_report(&report, args.apply);
+    if args.apply && report.version.is_some() {
+        drop(lake);
+        super::forget::forget_in_read_models(&args.lake)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
