@@ -6,8 +6,7 @@
 //! - [`corrections`]: retractions and amendments, applied to the events every model reads;
 //! - [`files`]: a DataFusion table over an exact list of committed files;
 //! - [`schema`]: each model's columns, and the reference tables queries join;
-//! - [`status`]: how far the read models are behind the log;
-//! - [`purge`]: deleting replaced model files at once after an erasure.
+//! - [`status`]: how far the read models are behind the log.
 //!
 //! Invariant: the models at a version are a function of the events committed up to it; an
 //! incremental run and a rebuild over the same events write byte-for-byte the same files.
@@ -16,7 +15,6 @@ pub mod corrections;
 mod error;
 pub mod files;
 pub mod models;
-pub mod purge;
 pub mod run;
 pub mod schema;
 pub mod status;

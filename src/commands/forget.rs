@@ -43,7 +43,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// After an erasure: if the lake has read models, projects the erasure into them and deletes the
-/// model files it replaced (and any replaced earlier), so no file of the lake names the youth.
+/// model files it replaced at once (a vacuum without grace period, as the erasure did for the
+/// event files), so no file of the lake names the youth.
 pub fn forget_in_read_models(lake: &std::path::Path) -> anyhow::Result<()> {
     let lag = pdn_projector::status::lag(lake)?;
     if lag.projected.is_none() {
@@ -53,7 +54,12 @@ pub fn forget_in_read_models(lake: &std::path::Path) -> anyhow::Result<()> {
     let report = runtime
         .block_on(pdn_projector::project(lake, false))
         .context("cannot project the erasure into the read models")?;
-    let deleted = pdn_projector::purge::purge_replaced(lake)?;
+    let deleted = pdn_ingest::maintenance::compact::vacuum(
+        lake,
+        std::time::Duration::ZERO,
+        chrono::Utc::now(),
+    )
+    .context("cannot delete the replaced model files")?;
     println!(
         "read models updated ({} partitions recomputed); {deleted} replaced model files deleted",
         report.partitions
