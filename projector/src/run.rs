@@ -71,21 +71,21 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
         operation: if rebuild { "rebuild" } else { "project" }.to_owned(),
         ..CommitDraft::default()
     };
+    let mut schemas = BTreeMap::new();
+    for model in MODELS {
+        schemas.insert(model.name, crate::schema::of(model).await?);
+    }
     let mut recomputed: BTreeMap<&str, Vec<RecordBatch>> = BTreeMap::new();
     for model in MODELS {
         let partitions = changes.partitions(model, &state, &recomputed);
-        let schema = crate::schema::of(model).await?;
         for partition in &partitions {
-            let (batch, applied) = compute(
-                root,
-                &state,
-                model,
-                partition,
-                &corrections,
-                &recomputed,
-                &schema,
-            )
-            .await?;
+            let inputs = Inputs {
+                state: &state,
+                corrections: &corrections,
+                recomputed: &recomputed,
+                schemas: &schemas,
+            };
+            let (batch, applied) = compute(root, &inputs, model, partition).await?;
             report.partitions += 1;
             report.amended += applied.amended;
             report.ignored_amendments += applied.ignored;
@@ -300,16 +300,23 @@ async fn load_corrections(root: &Path, state: &LogState) -> Result<Corrections> 
     Corrections::load(&ctx).await
 }
 
-/// Computes one partition of a model from the lake's events at `state`.
+/// What every partition's computation reads besides the events: the lake's state, the
+/// corrections, the whole models recomputed earlier in this run, and every model's schema.
+struct Inputs<'a> {
+    state: &'a LogState,
+    corrections: &'a Corrections,
+    recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
+    schemas: &'a BTreeMap<&'static str, SchemaRef>,
+}
+
+/// Computes one partition of a model from the lake's events at `inputs.state`.
 async fn compute(
     root: &Path,
-    state: &LogState,
+    inputs: &Inputs<'_>,
     model: &Model,
     partition: &str,
-    corrections: &Corrections,
-    recomputed: &BTreeMap<&str, Vec<RecordBatch>>,
-    schema: &SchemaRef,
 ) -> Result<(RecordBatch, Applied)> {
+    let state = inputs.state;
     let ctx = SessionContext::new();
     let mut applied = Applied::default();
     for &family in model.sources {
@@ -324,14 +331,17 @@ async fn compute(
             files,
             pdn_schemas::arrow::table_schema(family),
         )?;
-        let done = corrections.register_family(&ctx, family, raw).await?;
+        let done = inputs
+            .corrections
+            .register_family(&ctx, family, raw)
+            .await?;
         applied.amended += done.amended;
         applied.ignored += done.ignored;
     }
     for &used in model.uses {
         let used_model = crate::models::model(used).expect("a model uses a known model");
-        let used_schema = crate::schema::of(used_model).await?;
-        let provider: Arc<dyn TableProvider> = match recomputed.get(used) {
+        let used_schema = inputs.schemas[used].clone();
+        let provider: Arc<dyn TableProvider> = match inputs.recomputed.get(used) {
             Some(batches) => Arc::new(
                 MemTable::try_new(used_schema, vec![batches.clone()])
                     .map_err(datafusion(format!("holding the model {used}")))?,
@@ -353,7 +363,7 @@ async fn compute(
     crate::schema::register_taxonomies(&ctx)?;
     let context = format!("computing {} {partition}", model.name);
     let batches = collect(&ctx, model.sql, &context).await?;
-    let batch = concat_batches(schema, &batches)
+    let batch = concat_batches(&inputs.schemas[model.name], &batches)
         .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
         .map_err(datafusion(context))?;
     Ok((batch, applied))
