@@ -18,15 +18,13 @@
 //! request or by retention: an erased event that an app re-sends is a duplicate, and stays erased.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use arrow::array::{Array, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
-use crate::error::{IngestError, Result};
+use crate::error::{decoding, open_parquet, parquet_error, IngestError, Result};
 use crate::log::{FileEntry, LogState};
 use crate::maintenance::TOMBSTONES;
 
@@ -228,29 +226,20 @@ pub fn read_id_pairs(path: &Path, month: &str, ids: &mut HashSet<(String, String
 }
 
 fn for_each_id(path: &Path, mut f: impl FnMut(&str)) -> Result<()> {
-    let parquet_error = |source| IngestError::Parquet {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+    let builder = open_parquet(path)?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
     let reader = builder
         .with_projection(mask)
         .build()
-        .map_err(parquet_error)?;
+        .map_err(parquet_error(path))?;
     for batch in reader {
-        let batch = batch
-            .map_err(|e| parquet_error(parquet::errors::ParquetError::ArrowError(e.to_string())))?;
+        let batch = batch.map_err(decoding(path))?;
         let column = batch
             .column(0)
             .as_any()
             .downcast_ref::<StringArray>()
             .ok_or_else(|| {
-                parquet_error(parquet::errors::ParquetError::General(
+                parquet_error(path)(parquet::errors::ParquetError::General(
                     "event_id is not a string column".into(),
                 ))
             })?;

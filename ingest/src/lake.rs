@@ -31,18 +31,11 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::error::{IngestError, Result};
+use crate::error::{io, IngestError, Result};
 use crate::log::{sync_dir, unique_suffix, Commit, CommitLog, FileEntry, LogState};
 
 /// How many times a writer retries claiming a version when others keep taking them first.
 const MAX_COMMIT_ATTEMPTS: u32 = 1000;
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
 
 /// A lake opened by a writer: its log state, and a staging folder locked by this process.
 #[derive(Debug)]

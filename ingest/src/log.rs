@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{IngestError, Result};
+use crate::error::{io, IngestError, Result};
 
 /// How many versions between two checkpoints.
 pub const CHECKPOINT_INTERVAL: u64 = 100;
@@ -183,13 +183,6 @@ pub struct CommitLog {
 
 fn version_file(dir: &Path, version: u64) -> PathBuf {
     dir.join(format!("{version:020}.json"))
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 /// Writes `bytes` to `path` durably: a synced temporary file renamed into place, then the folder

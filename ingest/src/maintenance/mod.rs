@@ -22,17 +22,16 @@ pub mod retention;
 mod scrub;
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use chrono::{DateTime, Utc};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
-use crate::error::{IngestError, Result};
+use crate::error::{decoding, open_parquet, parquet_error, IngestError, Result};
 
 /// The table of erased event ids (`event_id`, `month`), partitioned like the events were.
 pub const TOMBSTONES: &str = "tombstones";
@@ -42,20 +41,12 @@ pub const AUDIT_FILE: &str = "_pdn/audit.jsonl";
 
 /// Reads a whole Parquet file of the lake: its schema and its rows.
 pub(crate) fn read_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let parquet_error = |source| IngestError::Parquet {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+    let builder = open_parquet(path)?;
     let schema = builder.schema().clone();
-    let reader = builder.build().map_err(parquet_error)?;
+    let reader = builder.build().map_err(parquet_error(path))?;
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| parquet_error(parquet::errors::ParquetError::ArrowError(e.to_string())))?;
+        .map_err(decoding(path))?;
     Ok((schema, batches))
 }
 
