@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use pdn_ingest::collect::{self, Collector, Destination, KafkaTarget, Limits, Settings, Tokens};
-use pdn_ingest::{BatchConfig, Ingestor, Lake};
+use pdn_ingest::{Ingestor, Lake};
 
 use super::ingest::{parse_duration, parse_setting, writer_name};
 
@@ -102,15 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let destination = match (&args.lake, &args.kafka) {
         (Some(lake), _) => {
-            if args.max_batch_events == 0 {
-                bail!("--max-batch-events must be at least 1");
-            }
-            let config = BatchConfig {
-                max_batch_events: args.max_batch_events,
-                max_latency: args.max_latency,
-                dedupe_capacity: args.dedupe_cache_ids,
-                ..BatchConfig::default()
-            };
+            let config = super::ingest::batch_config(
+                args.max_batch_events,
+                args.max_latency,
+                args.dedupe_cache_ids,
+            )?;
             let opened = Lake::open(lake)
                 .with_context(|| format!("cannot open the lake {}", lake.display()))?;
             let validator = args.now.map(pdn_schemas::Validator::at).unwrap_or_default();
