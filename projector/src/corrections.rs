@@ -116,9 +116,9 @@ impl Corrections {
         let mut builder = TableBuilder::new(family);
         let mut applied = Applied::default();
         for batch in &targets {
-            let ids = strings(batch.column(0).as_ref());
+            let envelopes = Envelopes::of(batch)?;
             for row in 0..batch.num_rows() {
-                let id = ids.value(row).to_owned();
+                let id = envelopes.text[0].value(row).to_owned();
                 if self.retracted.contains(&id) {
                     removed.push(id);
                     continue;
@@ -130,7 +130,7 @@ impl Corrections {
                     applied.ignored += 1;
                     continue;
                 }
-                match amended_event(batch, row, amendment) {
+                match envelopes.amended_event(row, amendment) {
                     Some(event) => {
                         builder.push(&event);
                         applied.amended += 1;
@@ -161,40 +161,58 @@ impl Corrections {
     }
 }
 
-/// The target event of row `row` of `batch` (envelope columns) with the amendment's payload, if it
-/// validates.
-fn amended_event(
-    batch: &RecordBatch,
-    row: usize,
-    amendment: &Amendment,
-) -> Option<pdn_schemas::Event> {
-    let micros = cast(
-        batch.column(1),
-        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-    )
-    .ok()?;
-    let micros = micros.as_primitive::<TimestampMicrosecondType>().value(row);
-    let offset = cast(batch.column(2), &DataType::Int32).ok()?;
-    let offset = offset
-        .as_primitive::<datafusion::arrow::datatypes::Int32Type>()
-        .value(row);
-    let utc: DateTime<Utc> = Utc.timestamp_micros(micros).single()?;
-    let local = utc.with_timezone(&FixedOffset::east_opt(offset * 60)?);
-    let text = |i: usize| strings(batch.column(i).as_ref()).value(row).to_owned();
-    let event = serde_json::json!({
-        "event_id": text(0),
-        "type": amendment.target_type.code(),
-        "schema_version": amendment.target_type.current_version(),
-        "occurred_at": local.to_rfc3339(),
-        "source_app": text(3),
-        "department": text(4),
-        "structure_id": text(5),
-        "professional_id": text(6),
-        "payload": amendment.replacement,
-    });
-    Validator::at(utc)
-        .validate(event.to_string().as_bytes())
-        .ok()
+/// The envelope columns of the corrected events found (`event_id`, `occurred_at`,
+/// `utc_offset_minutes`, `source_app`, `department`, `structure_id`, `professional_id`), each cast
+/// once per batch.
+struct Envelopes {
+    /// `event_id`, `source_app`, `department`, `structure_id`, `professional_id`.
+    text: [StringArray; 5],
+    micros: datafusion::arrow::array::TimestampMicrosecondArray,
+    offsets: datafusion::arrow::array::Int32Array,
+}
+
+impl Envelopes {
+    fn of(batch: &RecordBatch) -> Result<Envelopes> {
+        let context = "reading the corrected events' envelopes";
+        let cast_to = |i: usize, to: &DataType| {
+            cast(batch.column(i), to)
+                .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
+                .map_err(datafusion(context))
+        };
+        let micros = cast_to(
+            1,
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        )?;
+        let offsets = cast_to(2, &DataType::Int32)?;
+        Ok(Envelopes {
+            text: [0, 3, 4, 5, 6].map(|i| strings(batch.column(i).as_ref())),
+            micros: micros.as_primitive::<TimestampMicrosecondType>().clone(),
+            offsets: offsets
+                .as_primitive::<datafusion::arrow::datatypes::Int32Type>()
+                .clone(),
+        })
+    }
+
+    /// The target event of row `row` with the amendment's payload, if it validates.
+    fn amended_event(&self, row: usize, amendment: &Amendment) -> Option<pdn_schemas::Event> {
+        let utc: DateTime<Utc> = Utc.timestamp_micros(self.micros.value(row)).single()?;
+        let local = utc.with_timezone(&FixedOffset::east_opt(self.offsets.value(row) * 60)?);
+        let text = |i: usize| self.text[i].value(row);
+        let event = serde_json::json!({
+            "event_id": text(0),
+            "type": amendment.target_type.code(),
+            "schema_version": amendment.target_type.current_version(),
+            "occurred_at": local.to_rfc3339(),
+            "source_app": text(1),
+            "department": text(2),
+            "structure_id": text(3),
+            "professional_id": text(4),
+            "payload": amendment.replacement,
+        });
+        Validator::at(utc)
+            .validate(event.to_string().as_bytes())
+            .ok()
+    }
 }
 
 /// A one-column table `event_id` holding `ids`.
