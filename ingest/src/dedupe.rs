@@ -25,6 +25,7 @@ use arrow::array::{Array, StringArray};
 use parquet::arrow::ProjectionMask;
 
 use crate::error::{decoding, open_parquet, parquet_error, IngestError, Result};
+use crate::lake::readable;
 use crate::log::{FileEntry, LogState};
 use crate::maintenance::TOMBSTONES;
 
@@ -166,7 +167,8 @@ impl DedupeIndex {
         for file in files.iter().filter(|f| holds_ids(f)) {
             if let Some(entry) = self.months.get_mut(&file.partition) {
                 let mut ids = Vec::new();
-                match read_ids(&root.join(&file.path), &mut ids) {
+                match readable(root, file).and_then(|path| read_ids(&path, &mut ids)) {
+                    Err(IngestError::MissingFile { .. }) => {}
                     Err(IngestError::Io { source, .. })
                         if source.kind() == std::io::ErrorKind::NotFound => {}
                     other => other?,
@@ -207,7 +209,7 @@ fn load_month(root: &Path, state: &LogState, month: &str) -> Result<MonthIds> {
         .values()
         .filter(|f| f.partition == month && holds_ids(f))
     {
-        read_ids(&root.join(&file.path), &mut ids)?;
+        read_ids(&readable(root, file)?, &mut ids)?;
     }
     Ok(MonthIds::from_unsorted(ids))
 }

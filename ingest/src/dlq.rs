@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::dead_letter::TABLE;
 use crate::error::{decoding, open_parquet, parquet_error, Result};
+use crate::lake::readable;
 use crate::log::{DeadLetterRef, LogState};
 use crate::pipeline::{Ingestor, Outcome};
 
@@ -38,7 +39,7 @@ pub fn for_each(
     let mut files: Vec<_> = state.files_of(TABLE).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for entry in files {
-        let path = root.join(&entry.path);
+        let path = readable(root, entry)?;
         let reader = open_parquet(&path)?.build().map_err(parquet_error(&path))?;
         for batch in reader {
             let batch = batch.map_err(decoding(&path))?;

@@ -14,10 +14,12 @@
 //!    outside `events/` and `dead_letters/`, so no reader of those folders can see it;
 //! 2. the commit entry naming the files (their staged and final paths) and the source offsets they
 //!    cover is claimed as the next version of the log (atomic; the batch exists from then on);
-//! 3. the staged files are renamed to their final paths (same file system, atomic each).
+//! 3. each staged file is hard-linked at its final path, then its staged name is removed.
 //!
 //! A crash before 2 leaves only staging files, deleted when a writer next opens the lake; a crash
-//! between 2 and 3 is rolled forward by the next writer, which renames the files the log names.
+//! between 2 and 3 is rolled forward by the next writer, which links the files the log names.
+//! Readers open committed files through [`readable`], which links a still-staged file itself, so
+//! the path a reader holds never disappears under it.
 //! Files are never modified once final: rewrites add new files and remove old ones in one commit.
 
 use std::fs::{self, File};
@@ -161,23 +163,16 @@ impl Lake {
         Ok(())
     }
 
-    /// Moves a committed file from staging to its final path, if that is not done yet.
+    /// Gives a committed file its final name, if that is not done yet, then drops its staged name.
     fn finalise(&self, file: &FileEntry) -> Result<()> {
         let target = self.root.join(&file.path);
-        if target.exists() {
-            return Ok(());
-        }
         let staged = self.root.join(&file.staged);
-        let dir = target.parent().expect("files live in a folder");
-        fs::create_dir_all(dir).map_err(io(dir))?;
-        match fs::rename(&staged, &target) {
-            Ok(()) => sync_dir(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.exists() => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(IngestError::MissingFile { path: target })
-            }
+        link_final(&staged, &target)?;
+        match fs::remove_file(&staged) {
+            Ok(()) => sync_dir(target.parent().expect("files live in a folder")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(IngestError::Io {
-                path: target,
+                path: staged,
                 source,
             }),
         }
@@ -329,6 +324,55 @@ impl Lake {
 pub fn month_partition(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Datelike;
     format!("year={:04}/month={:02}", t.year(), t.month())
+}
+
+/// The path a reader opens to read committed `file` of the lake at `root`: its final path, stable
+/// until a commit removes the file and the grace period ends.
+///
+/// Right after a commit, a file may still be at its staged path (its writer is about to move it, or
+/// died first). The reader then gives it its final name itself, as a hard link: idempotent, so it
+/// does not matter whether the writer links it first, and the staged name it would otherwise open
+/// may vanish at any moment. A lake the reader cannot write (a read-only copy, which nobody moves
+/// files in) is read at the staged path.
+pub fn readable(root: &Path, file: &FileEntry) -> Result<PathBuf> {
+    let target = root.join(&file.path);
+    if target.is_file() {
+        return Ok(target);
+    }
+    let staged = root.join(&file.staged);
+    match link_final(&staged, &target) {
+        Err(IngestError::Io { source, .. }) if read_only(&source) && staged.is_file() => Ok(staged),
+        Err(IngestError::Io { source, .. }) if read_only(&source) => {
+            Err(IngestError::MissingFile { path: target })
+        }
+        linked => linked.map(|()| target),
+    }
+}
+
+fn read_only(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// Links `staged` at `target` unless `target` already exists (final paths are unique, so it is
+/// the same file). Neither name existing means the store lost a committed file.
+fn link_final(staged: &Path, target: &Path) -> Result<()> {
+    let dir = target.parent().expect("files live in a folder");
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    match fs::hard_link(staged, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.is_file() => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(IngestError::MissingFile {
+            path: target.to_owned(),
+        }),
+        Err(source) => Err(IngestError::Io {
+            path: target.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// Creates and locks `<name>.lock` for a new staging folder. The lock is held for the writer's life

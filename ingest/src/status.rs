@@ -51,7 +51,8 @@ pub fn lake_status(root: &Path, verify: bool) -> Result<LakeStatus> {
             .values()
             .filter(|f| f.table.starts_with("events/"))
         {
-            crate::dedupe::read_id_pairs(&root.join(&file.path), &file.partition, &mut ids)?;
+            let path = crate::lake::readable(root, file)?;
+            crate::dedupe::read_id_pairs(&path, &file.partition, &mut ids)?;
         }
         Some(ids.len() as u64)
     } else {

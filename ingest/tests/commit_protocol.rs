@@ -1,12 +1,13 @@
 //! The commit protocol: atomic versions, offsets that can never be committed twice, roll-forward of
-//! a commit whose writer died before moving its files, removal of uncommitted staging files.
+//! a commit whose writer died before moving its files, readers never holding a path that vanishes,
+//! removal of uncommitted staging files.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use arrow::array::{Int32Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
-use pdn_ingest::lake::CommitDraft;
+use pdn_ingest::lake::{readable, CommitDraft};
 use pdn_ingest::log::OffsetRange;
 use pdn_ingest::{IngestError, Lake};
 
@@ -134,6 +135,33 @@ fn a_commit_whose_files_were_not_moved_is_rolled_forward() {
     std::mem::forget(lake);
     Lake::open(dir.path()).unwrap();
     assert!(dir.path().join(&file.path).exists());
+}
+
+#[test]
+fn a_reader_finding_a_committed_file_still_staged_reads_it_at_a_final_path_that_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lake = Lake::open(dir.path()).unwrap();
+    let commit = lake.commit(draft(&lake, 0, 9), "w").unwrap();
+    let file = &commit.add[0];
+    let (staged, target) = (dir.path().join(&file.staged), dir.path().join(&file.path));
+    // The writer is between claiming the version and moving the file.
+    std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
+    std::fs::rename(&target, &staged).unwrap();
+
+    let read_at = readable(dir.path(), file).unwrap();
+    assert_eq!(read_at, target);
+    // The writer finishes (here: the next writer rolls the commit forward): the staged name goes,
+    // the path the reader holds stays, with the same bytes.
+    std::mem::forget(lake);
+    Lake::open(dir.path()).unwrap();
+    assert!(!staged.exists());
+    assert_eq!(std::fs::metadata(&read_at).unwrap().len(), file.bytes);
+    // A committed file found under neither name is reported, never read as empty.
+    std::fs::remove_file(&target).unwrap();
+    assert!(matches!(
+        readable(dir.path(), file),
+        Err(IngestError::MissingFile { path }) if path == target
+    ));
 }
 
 #[test]

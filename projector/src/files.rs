@@ -4,7 +4,7 @@
 //! listing), so a query sees the lake at one committed version: no staged or half-written file,
 //! no file committed later.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
@@ -14,7 +14,9 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::prelude::col;
+use pdn_ingest::lake::readable;
 use pdn_ingest::log::FileEntry;
+use pdn_ingest::IngestError;
 
 use crate::error::{datafusion, ProjectorError, Result};
 
@@ -30,9 +32,9 @@ pub fn table_over<'a>(
 ) -> Result<Arc<dyn TableProvider>> {
     let mut urls = Vec::new();
     for file in files {
-        let path = readable_path(root, file).ok_or_else(|| ProjectorError::MissingFile {
-            path: root.join(&file.path),
-            version,
+        let path = readable(root, file).map_err(|e| match e {
+            IngestError::MissingFile { path } => ProjectorError::MissingFile { path, version },
+            other => other.into(),
         })?;
         let url = ListingTableUrl::parse(path.to_string_lossy())
             .map_err(datafusion(format!("addressing {}", path.display())))?;
@@ -54,13 +56,4 @@ pub fn table_over<'a>(
     let listing =
         ListingTable::try_new(config).map_err(datafusion(format!("opening table {table}")))?;
     Ok(Arc::new(listing))
-}
-
-/// Where a committed file is: its final path, or (if its writer died between claiming the commit
-/// and moving the file, before any writer rolled it forward) its staged path.
-fn readable_path(root: &Path, file: &FileEntry) -> Option<PathBuf> {
-    [&file.path, &file.staged]
-        .into_iter()
-        .map(|p| root.join(p))
-        .find(|p| p.is_file())
 }

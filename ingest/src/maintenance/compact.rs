@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{concat, delete_files, read_batches, sort_column};
 use crate::error::{IngestError, Result};
-use crate::lake::{read_state, CommitDraft, Lake};
+use crate::lake::{read_state, readable, CommitDraft, Lake};
 use crate::log::{write_atomically, CommitLog, FileEntry};
 
 /// Files at least this large are left alone by default (128 MiB).
@@ -73,7 +73,7 @@ pub fn compact(
         let mut schema = None;
         let mut batches = Vec::new();
         for file in &files {
-            let (file_schema, file_batches) = read_batches(&root.join(&file.path))?;
+            let (file_schema, file_batches) = read_batches(&readable(&root, file)?)?;
             schema.get_or_insert(file_schema);
             batches.extend(file_batches);
         }

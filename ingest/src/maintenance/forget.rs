@@ -27,7 +27,7 @@ use super::scrub::{self, Knowledge, Verdict};
 use super::{append_audit, concat, read_batches, sort_column, AuditRecord, TOMBSTONES};
 use crate::dead_letter;
 use crate::error::{IngestError, Result};
-use crate::lake::{CommitDraft, Lake, StagedFile};
+use crate::lake::{readable, CommitDraft, Lake, StagedFile};
 use crate::log::FileEntry;
 
 /// How many times an erasure plans again when a concurrent rewrite removed a file it read.
@@ -290,7 +290,7 @@ fn plan(
 }
 
 fn read(root: &std::path::Path, file: &FileEntry) -> Result<(RecordBatch, std::path::PathBuf)> {
-    let path = root.join(&file.path);
+    let path = readable(root, file)?;
     let (schema, batches) = read_batches(&path)?;
     Ok((concat(&path, &schema, &batches)?, path))
 }

@@ -16,6 +16,7 @@ use chrono::{DateTime, Months, Utc};
 use super::forget::Subjects;
 use super::{concat, read_batches};
 use crate::error::{IngestError, Result};
+use crate::lake::readable;
 use crate::log::LogState;
 
 /// How long after their last contact a youth's events are kept.
@@ -33,7 +34,7 @@ pub fn due(root: &std::path::Path, state: &LogState, now: DateTime<Utc>) -> Resu
         .timestamp_micros();
     let mut last: HashMap<(String, String), i64> = HashMap::new();
     for file in state.files_of("events/contact") {
-        let path = root.join(&file.path);
+        let path = readable(root, file)?;
         let (schema, batches) = read_batches(&path)?;
         let batch = concat(&path, &schema, &batches)?;
         let layout = |reason: &str| IngestError::UnexpectedLayout {
