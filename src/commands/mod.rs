@@ -8,9 +8,11 @@ pub mod generate;
 pub mod ingest;
 pub mod pseudonymize;
 pub mod schemas;
+pub mod serve;
 pub mod sql;
 pub mod status;
 pub mod tokens;
+pub mod users;
 pub mod validate;
 
 use std::fs::File;

@@ -9,5 +9,6 @@ mod ingest;
 mod kafka;
 mod pseudonymize;
 mod schemas;
+mod serve;
 mod support;
 mod validate;
