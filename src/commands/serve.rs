@@ -47,10 +47,18 @@ pub struct Args {
     #[arg(long, env = "PDN_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Longest time a query may run, from planning to its last row, in seconds.
-    #[arg(long = "query-timeout-s", env = "PDN_QUERY_TIMEOUT_S", default_value_t = 30.0)]
+    #[arg(
+        long = "query-timeout-s",
+        env = "PDN_QUERY_TIMEOUT_S",
+        default_value_t = 30.0
+    )]
     query_timeout_s: f64,
     /// Most memory one query may hold, in MiB (a query needing more fails).
-    #[arg(long = "memory-limit-mib", env = "PDN_MEMORY_LIMIT_MIB", default_value_t = 512)]
+    #[arg(
+        long = "memory-limit-mib",
+        env = "PDN_MEMORY_LIMIT_MIB",
+        default_value_t = 512
+    )]
     memory_limit_mib: usize,
     /// Most connections at once; more are refused ("too many clients").
     #[arg(long, env = "PDN_MAX_CONNECTIONS", default_value_t = 64)]
@@ -67,7 +75,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let users = Users::load(&args.users)
         .with_context(|| format!("cannot use the users file {}", args.users.display()))?;
     if users.is_empty() {
-        bail!("the users file {} has no user: add one with pdn users add", args.users.display());
+        bail!(
+            "the users file {} has no user: add one with pdn users add",
+            args.users.display()
+        );
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(serve::tls(cert, key).context("cannot set up TLS")?),

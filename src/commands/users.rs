@@ -69,7 +69,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters (from {PASSWORD_VAR} or standard input)");
+        bail!(
+            "the password must have at least 8 characters (from {PASSWORD_VAR} or standard input)"
+        );
     }
     let entry = UserEntry {
         name: args.name,

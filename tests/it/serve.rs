@@ -39,9 +39,14 @@ impl Fixture {
 
     /// Generates 1500 events of `department` and ingests them.
     fn ingest(&self, department: &str, seed: &str) {
-        let events = self.dir.path().join(format!("events-{department}-{seed}.ndjson"));
+        let events = self
+            .dir
+            .path()
+            .join(format!("events-{department}-{seed}.ndjson"));
         ok(pdn()
-            .args(["generate", "--year", "2025", "--events", "1500", "--seed", seed])
+            .args([
+                "generate", "--year", "2025", "--events", "1500", "--seed", seed,
+            ])
             .args(["--department", department, "--out"])
             .arg(&events));
         ok(pdn()
@@ -186,7 +191,10 @@ impl Drop for Server {
 fn assert_refused(out: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "expected a refusal: {stderr}");
-    assert!(stderr.contains(expected), "expected {expected:?} in {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
 }
 
 #[test]
@@ -198,9 +206,15 @@ fn users_log_in_with_their_password_only() {
     assert_eq!(server.rows_82("SELECT 1"), ["1"]);
     assert_eq!(server.rows_national("SELECT 2"), ["2"]);
     let wrong = server.psql("eval-82", "not-the-password", "SELECT 1");
-    assert_refused(&wrong, "password authentication failed for user \"eval-82\"");
+    assert_refused(
+        &wrong,
+        "password authentication failed for user \"eval-82\"",
+    );
     let unknown = server.psql("nobody", PASSWORD_82, "SELECT 1");
-    assert_refused(&unknown, "password authentication failed for user \"nobody\"");
+    assert_refused(
+        &unknown,
+        "password authentication failed for user \"nobody\"",
+    );
     server.stop();
 }
 
@@ -238,7 +252,11 @@ fn a_departmental_user_sees_only_its_departments_whatever_the_sql() {
 
     // The dead letters are not there at all, not even in the catalogs.
     assert_refused(
-        &server.psql("national", PASSWORD_NATIONAL, "SELECT count(*) FROM dead_letters"),
+        &server.psql(
+            "national",
+            PASSWORD_NATIONAL,
+            "SELECT count(*) FROM dead_letters",
+        ),
         "dead_letters",
     );
     for rows in [
@@ -277,10 +295,7 @@ fn only_queries_run() {
         ),
         ("SELECT 1 INTO t2", "only queries run"),
     ] {
-        assert_refused(
-            &server.psql("national", PASSWORD_NATIONAL, sql),
-            expected,
-        );
+        assert_refused(&server.psql("national", PASSWORD_NATIONAL, sql), expected);
     }
     assert!(!Path::new("/tmp/pdn-serve-copy.csv").exists());
     // What BI tools send when they connect is accepted.
@@ -291,8 +306,8 @@ fn only_queries_run() {
         ),
         ["1"]
     );
-    // psql's catalog commands work.
-    let tables = server.rows_82("\\dt");
+    // psql's catalog commands work (restricted tables are views).
+    let tables = server.rows_82("\\d");
     assert!(tables.iter().any(|t| t.contains("contact")), "{tables:?}");
     server.stop();
 }
@@ -316,7 +331,7 @@ fn long_queries_are_stopped() {
     let out = server.psql(
         "national",
         PASSWORD_NATIONAL,
-        "SELECT count(*) FROM contact a, contact b, contact c",
+        "SELECT sum(length(a.event_id || b.event_id || c.event_id)) FROM contact a, contact b, contact c",
     );
     assert_refused(&out, "statement timeout");
     assert_eq!(server.rows_82("SELECT 1"), ["1"]);
@@ -405,7 +420,9 @@ fn tls_is_required_when_configured_and_a_bad_certificate_stops_the_server() {
     let dir = fixture.dir.path();
     let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
     let openssl = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
         .args(["-subj", "/CN=localhost", "-keyout"])
         .arg(&key)
         .arg("-out")

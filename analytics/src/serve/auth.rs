@@ -17,7 +17,7 @@ use futures::Sink;
 use pgwire::api::auth::sasl::scram::ScramAuth;
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
-use pgwire::api::{ClientInfo, PgWireServerHandlers};
+use pgwire::api::{ClientInfo, PgWireServerHandlers, METADATA_USER};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
@@ -65,7 +65,22 @@ impl StartupHandler for Startup {
                 "this server accepts TLS connections only: connect with sslmode=require".into(),
             ));
         }
-        self.sasl.on_startup(client, message).await
+        let result = self.sasl.on_startup(client, message).await;
+        result.map_err(|e| match e {
+            // pgwire names the user of the SCRAM message, which libpq leaves empty: name the
+            // connection's user, in Postgres' words.
+            PgWireError::InvalidPassword(_) => fatal(
+                "28P01",
+                format!(
+                    "password authentication failed for user \"{}\"",
+                    client
+                        .metadata()
+                        .get(METADATA_USER)
+                        .map_or("", String::as_str)
+                ),
+            ),
+            other => other,
+        })
     }
 }
 

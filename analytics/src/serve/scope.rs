@@ -100,7 +100,10 @@ async fn restrict_table(schema: &dyn SchemaProvider, name: &str, scope: &Scope) 
                 .map_err(datafusion(context()))?;
         }
         None if name != tables::DEAD_LETTERS => {
-            tracing::warn!(table = name, "no department column: not shown to departmental users");
+            tracing::warn!(
+                table = name,
+                "no department column: not shown to departmental users"
+            );
         }
         None => {}
     }

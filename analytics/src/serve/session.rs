@@ -72,9 +72,10 @@ impl State {
             .get(METADATA_USER)
             .cloned()
             .unwrap_or_default();
-        let scope = self.config.users.scope(&user).cloned().ok_or_else(|| {
-            error("FATAL", "28000", format!("no user {user:?} on this server"))
-        })?;
+        let scope =
+            self.config.users.scope(&user).cloned().ok_or_else(|| {
+                error("FATAL", "28000", format!("no user {user:?} on this server"))
+            })?;
         let root = self.config.lake.clone();
         let version = tokio::task::spawn_blocking(move || {
             pdn_ingest::lake::read_state(&root).map(|state| state.version)
@@ -131,17 +132,12 @@ impl Connection {
 impl SimpleQueryHandler for Connection {
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
-        C: ClientInfo
-            + ClientPortalStore
-            + Sink<PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let statements = self.state.parser.parse(query).map_err(api)?;
+        let statements = guard::parse(&self.state.parser, query)?;
         if statements.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
         }
@@ -206,12 +202,7 @@ impl ExtendedQueryHandler for Connection {
         max_rows: usize,
     ) -> PgWireResult<Response>
     where
-        C: ClientInfo
-            + ClientPortalStore
-            + Sink<PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = DfStatement>,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
@@ -252,8 +243,8 @@ impl Parser {
     /// The parser of the connection's session (opened by the `Parse` that precedes any use).
     fn inner(&self) -> PgWireResult<Arc<datafusion_postgres::Parser>> {
         let current = self.state.lock().clone();
-        let current = current
-            .ok_or_else(|| error("ERROR", "XX000", "no statement was parsed yet".into()))?;
+        let current =
+            current.ok_or_else(|| error("ERROR", "XX000", "no statement was parsed yet".into()))?;
         Ok(ExtendedQueryHandler::query_parser(current.service.as_ref()))
     }
 }
@@ -271,7 +262,7 @@ impl QueryParser for Parser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let statements = self.state.parser.parse(sql).map_err(api)?;
+        let statements = guard::parse(&self.state.parser, sql)?;
         let Some(first) = statements.first() else {
             return Ok(None);
         };
@@ -307,14 +298,17 @@ fn bounded(response: Response, deadline: Instant, timeout: Duration) -> Response
         return response;
     };
     let rows = std::mem::replace(&mut query.data_rows, Box::pin(futures::stream::empty()));
-    query.data_rows = Box::pin(futures::stream::unfold(Some(rows), move |rows| async move {
-        let mut rows = rows?;
-        match timeout_at(deadline, rows.next()).await {
-            Ok(Some(row)) => Some((row, Some(rows))),
-            Ok(None) => None,
-            Err(_) => Some((Err(timed_out(timeout)), None)),
-        }
-    }));
+    query.data_rows = Box::pin(futures::stream::unfold(
+        Some(rows),
+        move |rows| async move {
+            let mut rows = rows?;
+            match timeout_at(deadline, rows.next()).await {
+                Ok(Some(row)) => Some((row, Some(rows))),
+                Ok(None) => None,
+                Err(_) => Some((Err(timed_out(timeout)), None)),
+            }
+        },
+    ));
     Response::Query(query)
 }
 

@@ -183,7 +183,10 @@ impl AuthSource for Users {
         };
         let mut impossible = mock(b"salted").to_vec();
         impossible.extend_from_slice(&mock(b"salted2"));
-        Ok(Password::new(Some(mock(b"salt")[..16].to_vec()), impossible))
+        Ok(Password::new(
+            Some(mock(b"salt")[..16].to_vec()),
+            impossible,
+        ))
     }
 }
 
@@ -247,7 +250,10 @@ pub fn append(path: &Path, entry: &UserEntry) -> Result<()> {
     };
     let mut file = options.open(path).map_err(io)?;
     if Users::load(path)?.entries.contains_key(&entry.name) {
-        return Err(error(format!("a user named {:?} already exists", entry.name)));
+        return Err(error(format!(
+            "a user named {:?} already exists",
+            entry.name
+        )));
     }
     let mut line = serde_json::to_string(entry).expect("a user entry serialises");
     line.push('\n');
@@ -314,11 +320,8 @@ mod tests {
         assert!(append(&path, &both).is_err());
         assert!(append(&path, &entry("bad-dept", &["20"], "p")).is_err());
         append(&path, &entry("ok-user", &["82"], "p")).unwrap();
-        std::fs::set_permissions(
-            &path,
-            std::os::unix::fs::PermissionsExt::from_mode(0o644),
-        )
-        .unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .unwrap();
         let err = Users::load(&path).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
     }
