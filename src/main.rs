@@ -23,7 +23,11 @@ const EXAMPLES: &str = "Examples:
   pdn ingest --lake ./lake --from events.ndjson
   pdn tokens add pdn-mobile-82 --department 82 --tokens tokens.jsonl
   pdn collect --listen 127.0.0.1:8080 --lake ./lake --tokens tokens.jsonl
+  pdn project --lake ./lake
   pdn status --lake ./lake
+  pdn compact --lake ./lake
+  pdn forget --lake ./lake --youth yp1_0123456789abcdef0123456789abcdef
+  pdn retention --lake ./lake --apply
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
   printf '%s\\n' \"$PASSWORD\" | pdn users add eval-82 --department 82 --users users.jsonl
   pdn serve --lake ./lake --listen 127.0.0.1:5432 --users users.jsonl
@@ -39,8 +43,12 @@ enum Command {
     Ingest(commands::ingest::Args),
     Collect(commands::collect::Args),
     Tokens(commands::tokens::Args),
+    Project(commands::project::Args),
     Status(commands::status::Args),
     Dlq(commands::dlq::Args),
+    Compact(commands::compact::Args),
+    Forget(commands::forget::Args),
+    Retention(commands::retention::Args),
     Pseudonymize(commands::pseudonymize::Args),
     Schemas(commands::schemas::Args),
     Sql(commands::sql::Args),
@@ -64,8 +72,12 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Collect(args) => commands::collect::run(args),
         Command::Tokens(args) => commands::tokens::run(args),
+        Command::Project(args) => commands::project::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Dlq(args) => commands::dlq::run(args),
+        Command::Compact(args) => commands::compact::run(args),
+        Command::Forget(args) => commands::forget::run(args),
+        Command::Retention(args) => commands::retention::run(args),
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Sql(args) => commands::sql::run(args),

@@ -1,12 +1,10 @@
-use std::path::PathBuf;
-
 /// What can go wrong while reading the store or answering a query.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
     #[error("cannot read the lake's commit log")]
     Lake(#[from] pdn_ingest::IngestError),
-    #[error("file {path} of version {version} is missing from the lake")]
-    MissingFile { path: PathBuf, version: u64 },
+    #[error("cannot read the lake's files or read models")]
+    Projector(#[from] pdn_projector::ProjectorError),
     #[error("{context}")]
     DataFusion {
         context: String,

@@ -6,23 +6,21 @@
 //! that add and remove files) do not change what an open session counts.
 //!
 //! Tables: one per event family, named after it (`contact`, `referral`...), with the columns of
-//! `pdn_schemas::arrow::table_schema`; `dead_letters`; and the view `events`, the envelope columns
-//! of every family with a `family` column.
+//! `pdn_schemas::arrow::table_schema`; `dead_letters`; the view `events`, the envelope columns
+//! of every family with a `family` column; and the projector's read models, by name (`youth_month`,
+//! `accompaniments`... see `pdn_projector::models`), as of the same version.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
-use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::prelude::{col, SessionContext};
+use datafusion::datasource::TableProvider;
+use datafusion::prelude::SessionContext;
 use pdn_ingest::log::LogState;
+use pdn_projector::files::table_over;
 use pdn_schemas::Family;
 
-use crate::error::{datafusion, AnalyticsError, Result};
+use crate::error::{datafusion, Result};
 
 /// The name of the dead-letter table.
 pub const DEAD_LETTERS: &str = "dead_letters";
@@ -56,6 +54,11 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
         pdn_ingest::dead_letter::schema(),
     )?;
     register_table(ctx, DEAD_LETTERS, dead)?;
+    for model in pdn_projector::models::MODELS {
+        let schema = pdn_projector::schema::of(model).await?;
+        let provider = table_at(root, &state, &model.table(), schema)?;
+        register_table(ctx, model.name, provider)?;
+    }
     let union = Family::ALL
         .iter()
         .map(|f| {
@@ -87,41 +90,11 @@ fn table_at(
     table: &str,
     schema: SchemaRef,
 ) -> Result<Arc<dyn TableProvider>> {
-    let mut urls = Vec::new();
-    for file in state.files_of(table) {
-        let path = readable_path(root, &file.path, &file.staged).ok_or_else(|| {
-            AnalyticsError::MissingFile {
-                path: root.join(&file.path),
-                version: state.version,
-            }
-        })?;
-        let url = ListingTableUrl::parse(path.to_string_lossy())
-            .map_err(datafusion(format!("addressing {}", path.display())))?;
-        urls.push(url);
-    }
-    if urls.is_empty() {
-        let empty = MemTable::try_new(schema, vec![vec![]])
-            .map_err(datafusion(format!("creating the empty table {table}")))?;
-        return Ok(Arc::new(empty));
-    }
-    let mut options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    if schema.column_with_name("occurred_at").is_some() {
-        options = options.with_file_sort_order(vec![vec![col("occurred_at").sort(true, false)]]);
-    }
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(schema);
-    let listing =
-        ListingTable::try_new(config).map_err(datafusion(format!("opening table {table}")))?;
-    Ok(Arc::new(listing))
-}
-
-/// Where a committed file is: its final path, or (if its writer died between claiming the commit
-/// and moving the file, before any writer rolled it forward) its staged path.
-fn readable_path(root: &Path, path: &str, staged: &str) -> Option<PathBuf> {
-    [path, staged]
-        .into_iter()
-        .map(|p| root.join(p))
-        .find(|p| p.is_file())
+    Ok(table_over(
+        root,
+        state.version,
+        table,
+        state.files_of(table),
+        schema,
+    )?)
 }

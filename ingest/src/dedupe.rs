@@ -13,18 +13,20 @@
 //! least-recently-used once the cache holds more than its capacity in ids, so memory stays bounded
 //! whatever the history; the default capacity holds a national year, which a backlog written
 //! department by department touches all at once.
+//!
+//! A month's files are those of the event tables and of `tombstones`, the ids of events erased on
+//! request or by retention: an erased event that an app re-sends is a duplicate, and stays erased.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use arrow::array::{Array, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
-use crate::error::{IngestError, Result};
+use crate::error::{decoding, open_parquet, parquet_error, IngestError, Result};
 use crate::log::{FileEntry, LogState};
+use crate::maintenance::TOMBSTONES;
 
 /// A time partition of the store: `year=YYYY/month=MM`.
 pub type Month = String;
@@ -156,12 +158,19 @@ impl DedupeIndex {
         }
     }
 
-    /// Adds the ids of files other writers committed, for the months held in memory.
+    /// Adds the ids of files other writers committed (events and tombstones), for the months held
+    /// in memory. A file already deleted was removed by a rewrite committed since (a compaction
+    /// vacuumed at once, an erasure): its ids are in the files or tombstones that replaced it,
+    /// which come with that later commit, so it is skipped.
     pub fn absorb(&mut self, root: &Path, files: &[FileEntry]) -> Result<()> {
-        for file in files.iter().filter(|f| f.table.starts_with("events/")) {
+        for file in files.iter().filter(|f| holds_ids(f)) {
             if let Some(entry) = self.months.get_mut(&file.partition) {
                 let mut ids = Vec::new();
-                read_ids(&root.join(&file.path), &mut ids)?;
+                match read_ids(&root.join(&file.path), &mut ids) {
+                    Err(IngestError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    other => other?,
+                }
                 self.total += entry.extend(ids);
             }
         }
@@ -184,12 +193,19 @@ impl DedupeIndex {
     }
 }
 
+/// Whether a file's first column holds ids the index must know: an event table's, or the
+/// tombstones of erased events (so that an erased event re-sent by an app counts as a duplicate
+/// and does not come back).
+fn holds_ids(file: &FileEntry) -> bool {
+    file.table.starts_with("events/") || file.table == TOMBSTONES
+}
+
 fn load_month(root: &Path, state: &LogState, month: &str) -> Result<MonthIds> {
     let mut ids = Vec::new();
     for file in state
         .files
         .values()
-        .filter(|f| f.partition == month && f.table.starts_with("events/"))
+        .filter(|f| f.partition == month && holds_ids(f))
     {
         read_ids(&root.join(&file.path), &mut ids)?;
     }
@@ -210,29 +226,20 @@ pub fn read_id_pairs(path: &Path, month: &str, ids: &mut HashSet<(String, String
 }
 
 fn for_each_id(path: &Path, mut f: impl FnMut(&str)) -> Result<()> {
-    let parquet_error = |source| IngestError::Parquet {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+    let builder = open_parquet(path)?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
     let reader = builder
         .with_projection(mask)
         .build()
-        .map_err(parquet_error)?;
+        .map_err(parquet_error(path))?;
     for batch in reader {
-        let batch = batch
-            .map_err(|e| parquet_error(parquet::errors::ParquetError::ArrowError(e.to_string())))?;
+        let batch = batch.map_err(decoding(path))?;
         let column = batch
             .column(0)
             .as_any()
             .downcast_ref::<StringArray>()
             .ok_or_else(|| {
-                parquet_error(parquet::errors::ParquetError::General(
+                parquet_error(path)(parquet::errors::ParquetError::General(
                     "event_id is not a string column".into(),
                 ))
             })?;

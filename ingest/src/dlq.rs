@@ -1,16 +1,14 @@
 //! Reading the dead letters, and redriving them once a fix makes them valid.
 
-use std::fs::File;
 use std::path::Path;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Int32Type, Int64Type, TimestampMicrosecondType};
 use chrono::{DateTime, Utc};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 
 use crate::dead_letter::TABLE;
-use crate::error::{IngestError, Result};
+use crate::error::{decoding, open_parquet, parquet_error, Result};
 use crate::log::{DeadLetterRef, LogState};
 use crate::pipeline::{Ingestor, Outcome};
 
@@ -31,13 +29,6 @@ pub struct DeadLetter {
     pub redriven: bool,
 }
 
-fn parquet_error(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> IngestError + '_ {
-    move |source| IngestError::Parquet {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 /// Calls `f` with every dead letter of the store, oldest file first.
 pub fn for_each(
     root: &Path,
@@ -48,17 +39,9 @@ pub fn for_each(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for entry in files {
         let path = root.join(&entry.path);
-        let file = File::open(&path).map_err(|source| IngestError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .map_err(parquet_error(&path))?;
+        let reader = open_parquet(&path)?.build().map_err(parquet_error(&path))?;
         for batch in reader {
-            let batch = batch.map_err(|e| {
-                parquet_error(&path)(parquet::errors::ParquetError::ArrowError(e.to_string()))
-            })?;
+            let batch = batch.map_err(decoding(&path))?;
             for letter in rows(&batch, state) {
                 f(letter)?;
             }

@@ -36,6 +36,15 @@ pub enum IngestError {
         first: i64,
         committed: i64,
     },
+    #[error("cannot rewrite {path}: another writer removed it from the store (at or before version {version}); run the command again")]
+    RewriteConflict { path: String, version: u64 },
+    #[error("file {path} does not have the layout of its table: {reason}")]
+    UnexpectedLayout { path: PathBuf, reason: String },
+    #[error("invalid maintenance setting {setting}: {reason}")]
+    MaintenanceConfig {
+        setting: &'static str,
+        reason: String,
+    },
     #[error(
         "could not claim a commit version after {attempts} attempts: too many concurrent writers"
     )]
@@ -78,3 +87,37 @@ pub enum IngestError {
 
 /// Results of the ingest crate.
 pub type Result<T, E = IngestError> = std::result::Result<T, E>;
+
+/// Wraps an I/O error with the path it concerns.
+pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Wraps a Parquet error with the file it concerns.
+pub(crate) fn parquet_error(
+    path: &std::path::Path,
+) -> impl Fn(parquet::errors::ParquetError) -> IngestError + '_ {
+    move |source| IngestError::Parquet {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Wraps an error met while decoding a Parquet file's rows with the file it concerns.
+pub(crate) fn decoding(
+    path: &std::path::Path,
+) -> impl Fn(arrow::error::ArrowError) -> IngestError + '_ {
+    move |e| parquet_error(path)(parquet::errors::ParquetError::ArrowError(e.to_string()))
+}
+
+/// Opens a Parquet file of the lake for reading.
+pub(crate) fn open_parquet(
+    path: &std::path::Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(parquet_error(path))
+}

@@ -31,18 +31,11 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::error::{IngestError, Result};
+use crate::error::{io, IngestError, Result};
 use crate::log::{sync_dir, unique_suffix, Commit, CommitLog, FileEntry, LogState};
 
 /// How many times a writer retries claiming a version when others keep taking them first.
 const MAX_COMMIT_ATTEMPTS: u32 = 1000;
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
 
 /// A lake opened by a writer: its log state, and a staging folder locked by this process.
 #[derive(Debug)]
@@ -80,6 +73,10 @@ pub struct CommitDraft {
     pub dead_letters: std::collections::BTreeMap<String, u64>,
     pub duplicates: Vec<crate::log::Duplicate>,
     pub redriven: Vec<crate::log::DeadLetterRef>,
+    /// Rows removed by an erasure, by table (see [`Commit::erased`]).
+    pub erased: std::collections::BTreeMap<String, u64>,
+    /// Dead letters removed by an erasure, by reason.
+    pub erased_dead_letters: std::collections::BTreeMap<String, u64>,
 }
 
 impl Lake {
@@ -125,9 +122,12 @@ impl Lake {
         std::mem::take(&mut self.unseen)
     }
 
-    /// Folds in the commits other writers made since.
+    /// Folds in the commits other writers made since. Files a later commit removed (a compaction,
+    /// an erasure) are dropped from the unseen ones: they may already be deleted, and their ids are
+    /// in the files or tombstones that replaced them.
     pub fn refresh(&mut self) -> Result<()> {
         for commit in self.log.catch_up(&mut self.state)? {
+            self.unseen.retain(|f| !commit.remove.contains(&f.path));
             self.unseen.extend(commit.add);
         }
         Ok(())
@@ -245,8 +245,10 @@ impl Lake {
     }
 
     /// Commits a draft as the next version: checks that its offsets follow those already in the
-    /// store (so two writers can never both commit the same records), claims the version, then
-    /// moves its files into place. Returns the commit; the files other writers committed meanwhile
+    /// store (so two writers can never both commit the same records) and that the files it removes
+    /// are still live (so two rewrites of the same file cannot both commit: the second would bring
+    /// back rows the first removed, or duplicate them), claims the version, then moves its files
+    /// into place. Returns the commit; the files other writers committed meanwhile
     /// are kept for [`Lake::take_unseen`].
     pub fn commit(&mut self, draft: CommitDraft, writer: &str) -> Result<Arc<Commit>> {
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
@@ -264,6 +266,16 @@ impl Lake {
                         }
                     }
                 }
+            }
+            if let Some(gone) = draft
+                .remove
+                .iter()
+                .find(|path| !self.state.files.contains_key(*path))
+            {
+                return Err(IngestError::RewriteConflict {
+                    path: gone.clone(),
+                    version: self.state.version,
+                });
             }
             let version = self.state.version + 1;
             let add = draft
@@ -294,6 +306,8 @@ impl Lake {
                 dead_letters: draft.dead_letters.clone(),
                 duplicates: draft.duplicates.clone(),
                 redriven: draft.redriven.clone(),
+                erased: draft.erased.clone(),
+                erased_dead_letters: draft.erased_dead_letters.clone(),
             };
             if self.log.try_commit(&commit)? {
                 self.state.apply(&commit);

@@ -10,6 +10,7 @@
 //! - [`source`]: the embedded NDJSON source;
 //! - [`kafka`]: the Kafka source (consumer groups, exactly once through the lake's log);
 //! - [`collect`]: the HTTP collector (apps post events; 202 once they are durable);
+//! - [`maintenance`]: compaction, vacuum, erasure (forget, retention) and their audit trail;
 //! - [`status`]: what the store holds.
 
 pub mod collect;
@@ -20,6 +21,7 @@ mod error;
 pub mod kafka;
 pub mod lake;
 pub mod log;
+pub mod maintenance;
 pub mod pipeline;
 pub mod rows;
 pub mod source;

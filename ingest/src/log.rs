@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{IngestError, Result};
+use crate::error::{io, IngestError, Result};
 
 /// How many versions between two checkpoints.
 pub const CHECKPOINT_INTERVAL: u64 = 100;
@@ -92,6 +92,12 @@ pub struct Commit {
     /// Dead letters that this commit re-validated and took in (`pdn dlq redrive`).
     #[serde(default)]
     pub redriven: Vec<DeadLetterRef>,
+    /// Rows an erasure (`forget`, `retention`) removed, by table: counts only, never whom.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub erased: BTreeMap<String, u64>,
+    /// Dead letters an erasure removed, by reason code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub erased_dead_letters: BTreeMap<String, u64>,
 }
 
 /// The state of the store after a version: the fold of every commit up to it.
@@ -130,8 +136,23 @@ impl LogState {
             }
         }
         self.events += commit.events;
+        let erased_events: u64 = commit
+            .erased
+            .iter()
+            .filter(|(table, _)| table.starts_with("events/"))
+            .map(|(_, n)| n)
+            .sum();
+        self.events = self.events.saturating_sub(erased_events);
         for (reason, n) in &commit.dead_letters {
             *self.dead_letters.entry(reason.clone()).or_default() += n;
+        }
+        for (reason, n) in &commit.erased_dead_letters {
+            if let Some(count) = self.dead_letters.get_mut(reason) {
+                *count = count.saturating_sub(*n);
+                if *count == 0 {
+                    self.dead_letters.remove(reason);
+                }
+            }
         }
         self.duplicates += commit.duplicates.len() as u64;
         self.redriven.extend(commit.redriven.iter().cloned());
@@ -162,13 +183,6 @@ pub struct CommitLog {
 
 fn version_file(dir: &Path, version: u64) -> PathBuf {
     dir.join(format!("{version:020}.json"))
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 /// Writes `bytes` to `path` durably: a synced temporary file renamed into place, then the folder

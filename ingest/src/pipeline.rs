@@ -5,6 +5,7 @@
 //! dead letter, or a listed duplicate, and the commit's offset ranges cover exactly those records.
 
 use std::collections::BTreeMap;
+use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,13 @@ use pdn_schemas::{Event, Family, Rejection, Validator};
 
 use crate::dead_letter::{self, DeadLetterBuilder, Origin};
 use crate::dedupe::{id_hash, DedupeIndex, IdSet};
-use crate::error::Result;
+use crate::error::{IngestError, Result};
 use crate::lake::{month_partition, CommitDraft, Lake};
 use crate::log::{Commit, DeadLetterRef, Duplicate, OffsetRange};
 use crate::rows::TableBuilder;
 
 /// Column of `occurred_at` in every event table: files are sorted by it.
-const OCCURRED_AT_COLUMN: usize = 3;
+pub(crate) const OCCURRED_AT_COLUMN: usize = 3;
 
 /// How batches are cut.
 #[derive(Debug, Clone)]
@@ -172,9 +173,24 @@ impl Ingestor {
     ) -> Result<Outcome> {
         let month = month_partition(event.envelope.occurred_at.to_utc());
         let hash = id_hash(event.envelope.event_id.as_str());
-        let stored = self
-            .dedupe
-            .contains(self.lake.root(), self.lake.state(), &month, hash)?;
+        // A file of this writer's state may have been deleted since: a rewrite replaced it (an
+        // erasure, a compaction vacuumed at once). Then read the month again from the store as it
+        // is now.
+        let mut attempt = 1;
+        let stored = loop {
+            match self
+                .dedupe
+                .contains(self.lake.root(), self.lake.state(), &month, hash)
+            {
+                Err(IngestError::Io { source, .. })
+                    if source.kind() == ErrorKind::NotFound && attempt < 3 =>
+                {
+                    self.lake.refresh()?;
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
         let p = &mut self.pending;
         let new = !stored
             && match p.ids.get_mut(&month) {
@@ -260,6 +276,7 @@ impl Ingestor {
             dead_letters: pending.dead_reasons,
             duplicates: pending.duplicates,
             redriven: pending.redriven,
+            ..CommitDraft::default()
         };
         let committed = self.lake.commit(draft, &self.writer);
         let foreign = self.lake.take_unseen();

@@ -185,3 +185,35 @@ fn a_corrupt_log_entry_is_reported_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn two_rewrites_of_the_same_file_cannot_both_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Lake::open(dir.path()).unwrap();
+    let mut b = Lake::open(dir.path()).unwrap();
+    let d = draft(&a, 0, 9);
+    let first = a.commit(d, "a").unwrap().add[0].path.clone();
+    b.refresh().unwrap();
+    let rewrite = |lake: &Lake| CommitDraft {
+        operation: "compact".into(),
+        files: vec![lake
+            .stage("events/test", "year=2025/month=01", &batch(10), Some(0))
+            .unwrap()],
+        remove: vec![first.clone()],
+        ..CommitDraft::default()
+    };
+    let d = rewrite(&a);
+    a.commit(d, "a").unwrap();
+    // b read the same file and rewrote it too: committing would hold its rows twice.
+    let d = rewrite(&b);
+    match b.commit(d, "b") {
+        Err(IngestError::RewriteConflict { path, version: 2 }) => assert_eq!(path, first),
+        other => panic!("expected a rewrite conflict, got {other:?}"),
+    }
+    let state = pdn_ingest::lake::read_state(dir.path()).unwrap();
+    assert_eq!((state.version, state.files.len()), (2, 1));
+    assert!(
+        b.take_unseen().iter().all(|f| f.path != first),
+        "a removed file stays unseen"
+    );
+}

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use pdn_ingest::collect::{self, Collector, Destination, KafkaTarget, Limits, Settings, Tokens};
-use pdn_ingest::{BatchConfig, Ingestor, Lake};
+use pdn_ingest::{Ingestor, Lake};
 
 use super::ingest::{parse_duration, parse_setting, writer_name};
 
@@ -102,15 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let destination = match (&args.lake, &args.kafka) {
         (Some(lake), _) => {
-            if args.max_batch_events == 0 {
-                bail!("--max-batch-events must be at least 1");
-            }
-            let config = BatchConfig {
-                max_batch_events: args.max_batch_events,
-                max_latency: args.max_latency,
-                dedupe_capacity: args.dedupe_cache_ids,
-                ..BatchConfig::default()
-            };
+            let config = super::ingest::batch_config(
+                args.max_batch_events,
+                args.max_latency,
+                args.dedupe_cache_ids,
+            )?;
             let opened = Lake::open(lake)
                 .with_context(|| format!("cannot open the lake {}", lake.display()))?;
             let validator = args.now.map(pdn_schemas::Validator::at).unwrap_or_default();
@@ -139,11 +135,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(listen: &str, settings: Settings, destination: Destination) -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
     // Installed before the address is printed: a signal sent from then on stops the collector
     // gracefully.
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let shutdown = super::shutdown_signal()?;
     let collector = Collector::new(settings, destination)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -155,12 +149,6 @@ async fn serve(listen: &str, settings: Settings, destination: Destination) -> an
     writeln!(stdout, "listening on {address}")?;
     stdout.flush()?;
     drop(stdout);
-    let shutdown = async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    };
     collect::run(listener, collector, shutdown)
         .await
         .context("the collector stopped")?;

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let truth_path = args.dir.join("truth.json");
     std::fs::write(&truth_path, serde_json::to_string_pretty(&truth)? + "\n")?;
     eprintln!(
-        "1/2 generated {} events for department {} ({}-{}) in {}",
+        "1/3 generated {} events for department {} ({}-{}) in {}",
         truth.lines.total,
         args.department,
         args.year - 1,
@@ -70,10 +70,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let stored = ingestor.lake().state().events;
     eprintln!(
-        "2/2 ingested into {}: {stored} events in the store ({} written now, {} already there)",
+        "2/3 ingested into {}: {stored} events in the store ({} written now, {} already there)",
         lake_path.display(),
         report.written,
         report.already_committed,
+    );
+    drop(ingestor);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let projected = runtime
+        .block_on(pdn_projector::project(&lake_path, false))
+        .with_context(|| format!("cannot project the lake {}", lake_path.display()))?;
+    eprintln!(
+        "3/3 projected the read models: {} partitions, {} rows",
+        projected.partitions, projected.rows
     );
     println!("events: {}", events_path.display());
     println!("ground truth: {}", truth_path.display());

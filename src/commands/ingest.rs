@@ -77,17 +77,30 @@ pub struct BatchArgs {
 impl BatchArgs {
     /// The validator and batch configuration these flags describe.
     pub fn resolve(&self) -> anyhow::Result<(Validator, BatchConfig)> {
-        if self.max_batch_events == 0 {
-            bail!("--max-batch-events must be at least 1");
-        }
-        let config = BatchConfig {
-            max_batch_events: self.max_batch_events,
-            max_latency: self.max_latency,
-            dedupe_capacity: self.dedupe_cache_ids,
-            ..BatchConfig::default()
-        };
+        let config = batch_config(
+            self.max_batch_events,
+            self.max_latency,
+            self.dedupe_cache_ids,
+        )?;
         Ok((self.now.map(Validator::at).unwrap_or_default(), config))
     }
+}
+
+/// The batch configuration of `--max-batch-events`, `--max-latency` and `--dedupe-cache-ids`.
+pub fn batch_config(
+    max_batch_events: usize,
+    max_latency: Duration,
+    dedupe_capacity: usize,
+) -> anyhow::Result<BatchConfig> {
+    if max_batch_events == 0 {
+        bail!("--max-batch-events must be at least 1");
+    }
+    Ok(BatchConfig {
+        max_batch_events,
+        max_latency,
+        dedupe_capacity,
+        ..BatchConfig::default()
+    })
 }
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.

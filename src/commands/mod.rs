@@ -2,11 +2,15 @@
 //! which returns the process exit code (0 success, 1 "found problems", errors are reported as 2).
 
 pub mod collect;
+pub mod compact;
 pub mod demo;
 pub mod dlq;
+pub mod forget;
 pub mod generate;
 pub mod ingest;
+pub mod project;
 pub mod pseudonymize;
+pub mod retention;
 pub mod schemas;
 pub mod serve;
 pub mod sql;
@@ -47,4 +51,18 @@ pub fn create_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
             Ok(Box::new(BufWriter::with_capacity(1 << 20, file)))
         }
     }
+}
+
+/// Resolves on the first SIGINT or SIGTERM (installed now, so a signal sent from here on counts).
+/// Must be called inside a tokio runtime.
+pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }

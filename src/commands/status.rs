@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-/// Show what the lake holds: events per table, dead letters by reason, the last commit and the
-/// source offsets it reached.
+/// Show what the lake holds: events per table, dead letters by reason, the last commit, the
+/// source offsets it reached, and how far the read models (`pdn project`) are behind.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   pdn status --lake ./lake
@@ -26,8 +26,12 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let status = pdn_ingest::status::lake_status(&args.lake, args.verify)
         .with_context(|| format!("cannot read the lake {}", args.lake.display()))?;
+    let lag = pdn_projector::status::lag(&args.lake)
+        .with_context(|| format!("cannot read the lake {}", args.lake.display()))?;
     if args.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        let mut json = serde_json::to_value(&status)?;
+        json["projector"] = serde_json::to_value(lag)?;
+        println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("lake {} at version {}", args.lake.display(), status.version);
@@ -60,6 +64,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for (source, partitions) in &status.offsets {
         let list: Vec<String> = partitions.iter().map(|(p, o)| format!("{p}:{o}")).collect();
         println!("offsets {source}: {}", list.join(" "));
+    }
+    match lag.projected {
+        Some(v) => println!(
+            "read models: at version {v}, {} commits behind (pdn project)",
+            lag.commits_behind
+        ),
+        None => println!("read models: never projected (pdn project)"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -135,6 +135,11 @@ impl Broker {
 
     /// Counts the messages of `topic` by draining it with kcat (`-C -e`).
     pub fn count(&self, topic: &str) -> usize {
+        self.drain(topic, "%o\n").lines().count()
+    }
+
+    /// Drains `topic` with kcat (`-C -e`), each message printed with kcat's `format`.
+    pub fn drain(&self, topic: &str, format: &str) -> String {
         let out: Output = kcat()
             .args([
                 "-C",
@@ -145,7 +150,7 @@ impl Broker {
                 "-t",
                 topic,
                 "-f",
-                "%o\n",
+                format,
             ])
             .output()
             .unwrap();
@@ -154,7 +159,7 @@ impl Broker {
             "kcat consume failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        out.stdout.iter().filter(|&&b| b == b'\n').count()
+        String::from_utf8(out.stdout).unwrap()
     }
 }
 

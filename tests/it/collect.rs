@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::broker::{kcat, Broker};
+use crate::broker::Broker;
 use crate::support::{lake_status, ok, pdn, NOW};
 
 /// A running `pdn collect`; killed when dropped.
@@ -655,27 +655,8 @@ fn collect_into_kafka_answers_202_after_delivery_and_503_without_a_broker() {
     }
     // Acknowledged means in the topic: kcat reads every event back, keyed by its id.
     assert_eq!(broker.count("events"), lines.len());
-    let out = kcat()
-        .args([
-            "-C",
-            "-e",
-            "-q",
-            "-b",
-            &broker.address(),
-            "-t",
-            "events",
-            "-f",
-            "%k\t%s\n",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read: HashSet<(String, String)> = String::from_utf8(out.stdout)
-        .unwrap()
+    let read: HashSet<(String, String)> = broker
+        .drain("events", "%k\t%s\n")
         .lines()
         .map(|l| {
             let (key, value) = l.split_once('\t').unwrap();

@@ -7,6 +7,7 @@ mod demo;
 mod generate;
 mod ingest;
 mod kafka;
+mod maintenance;
 mod pseudonymize;
 mod schemas;
 mod serve;

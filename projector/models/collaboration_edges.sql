@@ -1,0 +1,36 @@
+-- Read model `collaboration_edges`: the collaboration graph, per department and local year. An edge
+-- joins two structures or two professionals (node_a < node_b) that worked together, by kind:
+-- 'meeting' (a network meeting, training, co-project or exchange naming both), 'co_accompaniment'
+-- (an accompaniment's structure or professional and a co-accompanying one), 'initiative' (an
+-- initiative's structure and a partner structure). weight: the number of distinct events joining
+-- them. Referrals go to services outside the network (destination types, not structures), so they
+-- are not edges. Sources: collaboration, accompaniment, initiative. Sorted by the key.
+WITH meeting_members AS (
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'structure' AS node_kind, unnest(structures) AS node
+  FROM collaboration
+  UNION ALL
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'professional', unnest(participants)
+  FROM collaboration
+), partners AS (
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'co_accompaniment' AS kind, 'structure' AS node_kind,
+    structure_id AS node, unnest(co_structures) AS partner
+  FROM accompaniment WHERE event_type IN ('accompaniment.opened', 'accompaniment.updated')
+  UNION ALL
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'co_accompaniment', 'professional', professional_id, unnest(co_professionals)
+  FROM accompaniment WHERE event_type IN ('accompaniment.opened', 'accompaniment.updated')
+  UNION ALL
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'initiative', 'structure', structure_id, unnest(partner_structures)
+  FROM initiative
+), pairs AS (
+  SELECT a.department, a.year, 'meeting' AS kind, a.node_kind, a.node AS node_a, b.node AS node_b, a.event_id
+  FROM meeting_members a JOIN meeting_members b
+    ON a.event_id = b.event_id AND a.department = b.department AND a.year = b.year
+   AND a.node_kind = b.node_kind AND a.node < b.node
+  UNION ALL
+  SELECT department, year, kind, node_kind, least(node, partner), greatest(node, partner), event_id
+  FROM partners WHERE partner <> node
+)
+SELECT department, year, node_kind, node_a, node_b, kind, count(DISTINCT event_id) AS weight
+FROM pairs
+GROUP BY department, year, node_kind, node_a, node_b, kind
+ORDER BY department, year, node_kind, node_a, node_b, kind

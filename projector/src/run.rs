@@ -1,0 +1,393 @@
+//! One projection run: find what changed since the last run, recompute those partitions of the
+//! read models, and commit them with the projector's new position, atomically.
+//!
+//! The projector's position is kept in the lake's own commit log, as the offsets of the source
+//! [`SOURCE`] (partition 0): the range of log versions a run has projected. A run's commit adds the
+//! new model files, removes the ones they replace and records that range in one version, and the
+//! log refuses a range that does not follow the last one (`OffsetConflict`): two projectors can
+//! never both apply the same versions, and a crash before the commit leaves the models as they were.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::prelude::SessionContext;
+use pdn_ingest::lake::{CommitDraft, Lake};
+use pdn_ingest::log::{CommitLog, LogState, OffsetRange};
+use pdn_schemas::Family;
+
+use crate::corrections::{collect, Applied, Corrections};
+use crate::error::{datafusion, Result};
+use crate::files::table_over;
+use crate::models::{Model, Scope, MODELS, WHOLE};
+
+/// The source name under which the projector records the log versions it has applied.
+pub const SOURCE: &str = "projector";
+
+/// What a run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The log versions applied (none when the models were already up to date).
+    pub versions: Option<(u64, u64)>,
+    pub rebuilt: bool,
+    /// Model partitions recomputed, and their rows.
+    pub partitions: usize,
+    pub rows: u64,
+    /// Amendments applied to the events read, and amendments ignored (they did not validate).
+    pub amended: u64,
+    pub ignored_amendments: u64,
+    /// The version of the run's commit, if it made one.
+    pub committed: Option<u64>,
+}
+
+/// Applies every committed version not yet projected (or, with `rebuild`, recomputes every model
+/// from the whole log) and commits the result.
+pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
+    let mut lake = Lake::open(root)?;
+    let state = lake.state().clone();
+    let first = state.next_offset(SOURCE, 0).unwrap_or(1) as u64;
+    let last = state.version;
+    let mut report = Report {
+        rebuilt: rebuild,
+        ..Report::default()
+    };
+    if first > last && !rebuild {
+        return Ok(report);
+    }
+    let changes = if rebuild || first == 1 {
+        Changes::everything()
+    } else {
+        Changes::since(root, &state, first, last).await?
+    };
+    if !changes.any() && !changes.foreign {
+        return Ok(report);
+    }
+    let corrections = load_corrections(root, &state).await?;
+    let mut draft = CommitDraft {
+        operation: if rebuild { "rebuild" } else { "project" }.to_owned(),
+        ..CommitDraft::default()
+    };
+    let mut schemas = BTreeMap::new();
+    for model in MODELS {
+        schemas.insert(model.name, crate::schema::of(model).await?);
+    }
+    let mut recomputed: BTreeMap<&str, Vec<RecordBatch>> = BTreeMap::new();
+    for model in MODELS {
+        let partitions = changes.partitions(model, &state, &recomputed);
+        for partition in &partitions {
+            let inputs = Inputs {
+                state: &state,
+                corrections: &corrections,
+                recomputed: &recomputed,
+                schemas: &schemas,
+            };
+            let (batch, applied) = compute(root, &inputs, model, partition).await?;
+            report.partitions += 1;
+            report.amended += applied.amended;
+            report.ignored_amendments += applied.ignored;
+            draft.remove.extend(
+                state
+                    .files_of(&model.table())
+                    .filter(|f| &f.partition == partition)
+                    .map(|f| f.path.clone()),
+            );
+            if batch.num_rows() > 0 {
+                report.rows += batch.num_rows() as u64;
+                draft
+                    .files
+                    .push(lake.stage(&model.table(), partition, &batch, None)?);
+            }
+            if model.scope == Scope::Whole {
+                recomputed.insert(model.name, vec![batch]);
+            }
+        }
+        tracing::info!(
+            model = model.name,
+            partitions = partitions.len(),
+            "model projected"
+        );
+    }
+    if rebuild {
+        let live: BTreeSet<&String> = draft.remove.iter().collect();
+        let stale: Vec<String> = state
+            .files
+            .values()
+            .filter(|f| f.table.starts_with("models/") && !live.contains(&f.path))
+            .map(|f| f.path.clone())
+            .collect();
+        draft.remove.extend(stale);
+    }
+    if first <= last {
+        let range = OffsetRange {
+            first: first as i64,
+            last: last as i64,
+        };
+        draft
+            .offsets
+            .insert(SOURCE.to_owned(), BTreeMap::from([(0, range)]));
+        report.versions = Some((first, last));
+    }
+    if draft.files.is_empty() && draft.remove.is_empty() && draft.offsets.is_empty() {
+        return Ok(report);
+    }
+    let commit = lake.commit(draft, SOURCE)?;
+    report.committed = Some(commit.version);
+    Ok(report)
+}
+
+/// What changed in the event tables over a range of versions.
+#[derive(Debug, Default)]
+struct Changes {
+    everything: bool,
+    /// Whether another writer committed in the range (else the range holds only the projector's
+    /// own commits, and there is nothing to record).
+    foreign: bool,
+    /// Partitions of each family where files were added or removed.
+    touched: BTreeMap<Family, BTreeSet<String>>,
+    /// Partitions holding events that new corrections target.
+    corrected: BTreeSet<String>,
+}
+
+impl Changes {
+    fn everything() -> Changes {
+        Changes {
+            everything: true,
+            foreign: true,
+            ..Changes::default()
+        }
+    }
+
+    /// The event files added or removed by versions `first..=last`. Removing corrections (a
+    /// compaction or an erasure of them) is rare and makes every partition stale.
+    async fn since(root: &Path, state: &LogState, first: u64, last: u64) -> Result<Changes> {
+        let log = CommitLog::open(&root.join("_pdn"))?;
+        let mut changes = Changes::default();
+        let mut new_corrections = Vec::new();
+        for version in first..=last {
+            let Some(commit) = log.read(version)? else {
+                return Ok(Changes::everything());
+            };
+            changes.foreign |= commit.writer != SOURCE;
+            for file in &commit.add {
+                if let Some(family) = event_family(&file.table) {
+                    changes.touch(family, &file.partition);
+                    if family == Family::Correction {
+                        new_corrections.push(file.clone());
+                    }
+                }
+            }
+            for path in &commit.remove {
+                let mut parts = path.splitn(5, '/');
+                let (Some("events"), Some(family), Some(year), Some(month)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                if let Some(family) = Family::ALL.iter().find(|f| f.name() == family) {
+                    if *family == Family::Correction {
+                        return Ok(Changes::everything());
+                    }
+                    changes.touch(*family, &format!("{year}/{month}"));
+                }
+            }
+        }
+        if !new_corrections.is_empty() {
+            changes.corrected = target_partitions(root, state, &new_corrections).await?;
+        }
+        Ok(changes)
+    }
+
+    fn touch(&mut self, family: Family, partition: &str) {
+        self.touched
+            .entry(family)
+            .or_default()
+            .insert(partition.to_owned());
+    }
+
+    fn any(&self) -> bool {
+        self.everything || !self.touched.is_empty()
+    }
+
+    /// The partitions of `model` to recompute.
+    fn partitions(
+        &self,
+        model: &Model,
+        state: &LogState,
+        recomputed: &BTreeMap<&str, Vec<RecordBatch>>,
+    ) -> Vec<String> {
+        let corrections_changed = self.touched.contains_key(&Family::Correction);
+        let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
+        match model.scope {
+            Scope::Whole => {
+                let touched = model.sources.iter().any(|f| self.touched.contains_key(f));
+                if self.everything || touched || corrections_changed || uses_changed {
+                    vec![WHOLE.to_owned()]
+                } else {
+                    Vec::new()
+                }
+            }
+            Scope::Monthly => {
+                let mut partitions = BTreeSet::new();
+                let all = self.everything || uses_changed;
+                for family in model.sources {
+                    if all {
+                        let table = format!("events/{}", family.name());
+                        partitions.extend(state.files_of(&table).map(|f| f.partition.clone()));
+                    } else if let Some(touched) = self.touched.get(family) {
+                        partitions.extend(touched.iter().cloned());
+                    }
+                }
+                if all {
+                    let table = model.table();
+                    partitions.extend(state.files_of(&table).map(|f| f.partition.clone()));
+                }
+                partitions.extend(self.corrected.iter().cloned());
+                partitions.into_iter().collect()
+            }
+        }
+    }
+}
+
+/// The family of an event table name (`events/<family>`).
+fn event_family(table: &str) -> Option<Family> {
+    let name = table.strip_prefix("events/")?;
+    Family::ALL.iter().copied().find(|f| f.name() == name)
+}
+
+/// The month partitions holding the targets of the corrections in `files`.
+async fn target_partitions(
+    root: &Path,
+    state: &LogState,
+    files: &[pdn_ingest::log::FileEntry],
+) -> Result<BTreeSet<String>> {
+    let ctx = SessionContext::new();
+    let schema = pdn_schemas::arrow::table_schema(Family::Correction);
+    let new = table_over(root, state.version, "new corrections", files, schema)?;
+    ctx.register_table("new_corrections", new)
+        .map_err(datafusion("registering the new corrections"))?;
+    let mut partitions = BTreeSet::new();
+    for &family in Family::ALL.iter().filter(|&&f| f != Family::Correction) {
+        let table = format!("events/{}", family.name());
+        let schema = pdn_schemas::arrow::table_schema(family);
+        let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
+        let name = format!("{}_ids", family.name());
+        ctx.register_table(name.as_str(), provider)
+            .map_err(datafusion(format!("registering {table}")))?;
+        let sql = format!(
+            "SELECT DISTINCT to_char(occurred_at, 'year=%Y/month=%m') FROM {name} \
+             WHERE event_id IN (SELECT target_event_id FROM new_corrections)"
+        );
+        for batch in collect(&ctx, &sql, "finding the corrected events' months").await? {
+            let column = crate::corrections::strings(batch.column(0).as_ref());
+            partitions.extend((0..batch.num_rows()).map(|i| column.value(i).to_owned()));
+        }
+    }
+    Ok(partitions)
+}
+
+/// The deciding corrections of the whole log at `state`.
+async fn load_corrections(root: &Path, state: &LogState) -> Result<Corrections> {
+    let ctx = SessionContext::new();
+    let table = format!("events/{}", Family::Correction.name());
+    let schema = pdn_schemas::arrow::table_schema(Family::Correction);
+    let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
+    ctx.register_table("correction_raw", provider)
+        .map_err(datafusion("registering the corrections"))?;
+    Corrections::load(&ctx).await
+}
+
+/// What every partition's computation reads besides the events: the lake's state, the
+/// corrections, the whole models recomputed earlier in this run, and every model's schema.
+struct Inputs<'a> {
+    state: &'a LogState,
+    corrections: &'a Corrections,
+    recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
+    schemas: &'a BTreeMap<&'static str, SchemaRef>,
+}
+
+/// Computes one partition of a model from the lake's events at `inputs.state`.
+async fn compute(
+    root: &Path,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    partition: &str,
+) -> Result<(RecordBatch, Applied)> {
+    let state = inputs.state;
+    let ctx = SessionContext::new();
+    let mut applied = Applied::default();
+    for &family in model.sources {
+        let table = format!("events/{}", family.name());
+        let files = state
+            .files_of(&table)
+            .filter(|f| model.scope == Scope::Whole || f.partition == partition);
+        let raw = table_over(
+            root,
+            state.version,
+            &table,
+            files,
+            pdn_schemas::arrow::table_schema(family),
+        )?;
+        let done = inputs
+            .corrections
+            .register_family(&ctx, family, raw)
+            .await?;
+        applied.amended += done.amended;
+        applied.ignored += done.ignored;
+    }
+    for &used in model.uses {
+        let used_model = crate::models::model(used).expect("a model uses a known model");
+        let used_schema = inputs.schemas[used].clone();
+        let provider: Arc<dyn TableProvider> = match inputs.recomputed.get(used) {
+            Some(batches) => Arc::new(
+                MemTable::try_new(used_schema, vec![batches.clone()])
+                    .map_err(datafusion(format!("holding the model {used}")))?,
+            ),
+            None => {
+                let table = used_model.table();
+                table_over(
+                    root,
+                    state.version,
+                    &table,
+                    state.files_of(&table),
+                    used_schema,
+                )?
+            }
+        };
+        ctx.register_table(used, provider)
+            .map_err(datafusion(format!("registering the model {used}")))?;
+    }
+    crate::schema::register_taxonomies(&ctx)?;
+    let context = format!("computing {} {partition}", model.name);
+    let batches = collect(&ctx, model.sql, &context).await?;
+    let batch = concat_batches(&inputs.schemas[model.name], &batches)
+        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
+        .map_err(datafusion(context))?;
+    Ok((batch, applied))
+}
+
+/// Projects now, then again each time the log moves, checking every `poll`, until `shutdown`.
+pub async fn follow(
+    root: &Path,
+    poll: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+    mut on_run: impl FnMut(&Report),
+) -> Result<()> {
+    tokio::pin!(shutdown);
+    let mut seen = None;
+    loop {
+        let version = pdn_ingest::lake::read_state(root)?.version;
+        if seen != Some(version) {
+            let report = project(root, false).await?;
+            on_run(&report);
+            seen = Some(report.committed.unwrap_or(version));
+        }
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
