@@ -29,6 +29,8 @@ const EXAMPLES: &str = "Examples:
   pdn forget --lake ./lake --youth yp1_0123456789abcdef0123456789abcdef
   pdn retention --lake ./lake --apply
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
+  printf '%s\\n' \"$PASSWORD\" | pdn users add eval-82 --department 82 --users users.jsonl
+  pdn serve --lake ./lake --listen 127.0.0.1:5432 --users users.jsonl
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
   pdn schemas --out-dir schemas/json";
@@ -50,6 +52,8 @@ enum Command {
     Pseudonymize(commands::pseudonymize::Args),
     Schemas(commands::schemas::Args),
     Sql(commands::sql::Args),
+    Serve(commands::serve::Args),
+    Users(commands::users::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -77,6 +81,8 @@ fn main() -> std::process::ExitCode {
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Sql(args) => commands::sql::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Users(args) => commands::users::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,20 @@ pub enum AnalyticsError {
     Refused(String),
     #[error("cannot write the query's output")]
     Output(#[source] datafusion::arrow::error::ArrowError),
+    #[error("users file {path}{}: {reason}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Users {
+        path: PathBuf,
+        line: Option<usize>,
+        reason: String,
+    },
+    #[error("cannot read or write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS {path}: {reason}")]
+    Tls { path: PathBuf, reason: String },
 }
 
 pub type Result<T, E = AnalyticsError> = std::result::Result<T, E>;

@@ -5,9 +5,12 @@
 //!   them all. Only files named by the commit log are read, so a reader never sees an uncommitted
 //!   batch, a file being written, or a staged file;
 //! - [`sql`]: read-only SQL over those tables (no DDL, no DML, no `SET`, no file or URL access) and
-//!   its output as an aligned table, CSV or JSON.
+//!   its output as an aligned table, CSV or JSON;
+//! - [`serve`]: the same tables over the Postgres wire protocol, for authenticated users, each
+//!   restricted to their departments, read-only, with time and memory limits.
 
 mod error;
+pub mod serve;
 pub mod sql;
 pub mod tables;
 

@@ -12,9 +12,11 @@ pub mod project;
 pub mod pseudonymize;
 pub mod retention;
 pub mod schemas;
+pub mod serve;
 pub mod sql;
 pub mod status;
 pub mod tokens;
+pub mod users;
 pub mod validate;
 
 use std::fs::File;

@@ -10,5 +10,6 @@ mod kafka;
 mod maintenance;
 mod pseudonymize;
 mod schemas;
+mod serve;
 mod support;
 mod validate;
