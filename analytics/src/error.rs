@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 /// What can go wrong while reading the store or answering a query.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
