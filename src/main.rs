@@ -29,6 +29,7 @@ const EXAMPLES: &str = "Examples:
   pdn forget --lake ./lake --youth yp1_0123456789abcdef0123456789abcdef
   pdn retention --lake ./lake --apply
   pdn sql --lake ./lake -c \"SELECT family, count(*) FROM events GROUP BY family\"
+  pdn indicators --lake ./lake --year 2025 --department 82
   printf '%s\\n' \"$PASSWORD\" | pdn users add eval-82 --department 82 --users users.jsonl
   pdn serve --lake ./lake --listen 127.0.0.1:5432 --users users.jsonl
   pdn pseudonymize --new-key structure.key
@@ -52,6 +53,7 @@ enum Command {
     Pseudonymize(commands::pseudonymize::Args),
     Schemas(commands::schemas::Args),
     Sql(commands::sql::Args),
+    Indicators(commands::indicators::Args),
     Serve(commands::serve::Args),
     Users(commands::users::Args),
 }
@@ -81,6 +83,7 @@ fn main() -> std::process::ExitCode {
         Command::Pseudonymize(args) => commands::pseudonymize::run(args),
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Sql(args) => commands::sql::run(args),
+        Command::Indicators(args) => commands::indicators::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Users(args) => commands::users::run(args),
     };

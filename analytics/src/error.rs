@@ -31,6 +31,10 @@ pub enum AnalyticsError {
     },
     #[error("TLS {path}: {reason}")]
     Tls { path: PathBuf, reason: String },
+    #[error("indicator {id}: {reason}")]
+    Indicator { id: String, reason: String },
+    #[error("cannot write the indicators")]
+    Write(#[source] std::io::Error),
 }
 
 pub type Result<T, E = AnalyticsError> = std::result::Result<T, E>;

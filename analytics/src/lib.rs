@@ -6,10 +6,13 @@
 //!   batch, a file being written, or a staged file;
 //! - [`sql`]: read-only SQL over those tables (no DDL, no DML, no `SET`, no file or URL access) and
 //!   its output as an aligned table, CSV or JSON;
+//! - [`indicators`]: the evaluation indicators, one SQL file each, computed for a year and a
+//!   department with the previous year and the change, small cells suppressed;
 //! - [`serve`]: the same tables over the Postgres wire protocol, for authenticated users, each
 //!   restricted to their departments, read-only, with time and memory limits.
 
 mod error;
+pub mod indicators;
 pub mod serve;
 pub mod sql;
 pub mod tables;

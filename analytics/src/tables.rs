@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::TableProvider;
 use datafusion::prelude::SessionContext;
 use pdn_ingest::log::LogState;
+use pdn_projector::corrections::Corrections;
 use pdn_projector::files::table_over;
 use pdn_schemas::Family;
 
@@ -54,11 +55,7 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
         pdn_ingest::dead_letter::schema(),
     )?;
     register_table(ctx, DEAD_LETTERS, dead)?;
-    for model in pdn_projector::models::MODELS {
-        let schema = pdn_projector::schema::of(model).await?;
-        let provider = table_at(root, &state, &model.table(), schema)?;
-        register_table(ctx, model.name, provider)?;
-    }
+    register_models(ctx, root, &state).await?;
     let union = Family::ALL
         .iter()
         .map(|f| {
@@ -74,6 +71,39 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
         .await
         .map_err(datafusion("creating the events view"))?;
     Ok(state.version)
+}
+
+/// Registers the lake's tables as the indicators read them, at its latest committed version, in
+/// `ctx`; returns the version. Each event family but corrections is the view `<family>` of its
+/// events *as corrected* (retracted events left out, amended ones replaced: the projector's rule,
+/// so indicators read events exactly as the read models do), its raw table being `<family>_raw`;
+/// `correction` holds the corrections themselves; then the read models by name, and the taxonomy
+/// tables the models use (`sensitive_themes`...).
+pub async fn register_corrected(ctx: &SessionContext, root: &Path) -> Result<u64> {
+    let state = pdn_ingest::lake::read_state(root)?;
+    let corrections = Corrections::of_lake(root, &state).await?;
+    for &family in Family::ALL {
+        let table = format!("events/{}", family.name());
+        let schema = pdn_schemas::arrow::table_schema(family);
+        let provider = table_at(root, &state, &table, schema)?;
+        if family == Family::Correction {
+            register_table(ctx, family.name(), provider)?;
+        } else {
+            corrections.register_family(ctx, family, provider).await?;
+        }
+    }
+    register_models(ctx, root, &state).await?;
+    pdn_projector::schema::register_taxonomies(ctx)?;
+    Ok(state.version)
+}
+
+async fn register_models(ctx: &SessionContext, root: &Path, state: &LogState) -> Result<()> {
+    for model in pdn_projector::models::MODELS {
+        let schema = pdn_projector::schema::of(model).await?;
+        let provider = table_at(root, state, &model.table(), schema)?;
+        register_table(ctx, model.name, provider)?;
+    }
+    Ok(())
 }
 
 fn register_table(ctx: &SessionContext, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {

@@ -10,6 +10,7 @@
 //! (or whose target is not in that family) changes nothing and is counted as ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -18,10 +19,12 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMicrosecondType};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::prelude::SessionContext;
+use pdn_ingest::log::LogState;
 use pdn_ingest::rows::TableBuilder;
 use pdn_schemas::{EventType, Family, Validator};
 
 use crate::error::{datafusion, Result};
+use crate::files::table_over;
 
 /// The deciding correction of every corrected event id.
 #[derive(Debug, Default)]
@@ -76,6 +79,16 @@ impl Corrections {
             }
         }
         Ok(corrections)
+    }
+
+    /// The deciding corrections of the whole log of the lake at `root`, at `state`.
+    pub async fn of_lake(root: &Path, state: &LogState) -> Result<Corrections> {
+        let ctx = SessionContext::new();
+        let table = format!("events/{}", Family::Correction.name());
+        let schema = pdn_schemas::arrow::table_schema(Family::Correction);
+        let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
+        register(&ctx, "correction_raw", provider)?;
+        Corrections::load(&ctx).await
     }
 
     /// Whether no event is corrected.

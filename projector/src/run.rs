@@ -66,7 +66,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
     if !changes.any() && !changes.foreign {
         return Ok(report);
     }
-    let corrections = load_corrections(root, &state).await?;
+    let corrections = Corrections::of_lake(root, &state).await?;
     let mut draft = CommitDraft {
         operation: if rebuild { "rebuild" } else { "project" }.to_owned(),
         ..CommitDraft::default()
@@ -287,17 +287,6 @@ async fn target_partitions(
         }
     }
     Ok(partitions)
-}
-
-/// The deciding corrections of the whole log at `state`.
-async fn load_corrections(root: &Path, state: &LogState) -> Result<Corrections> {
-    let ctx = SessionContext::new();
-    let table = format!("events/{}", Family::Correction.name());
-    let schema = pdn_schemas::arrow::table_schema(Family::Correction);
-    let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
-    ctx.register_table("correction_raw", provider)
-        .map_err(datafusion("registering the corrections"))?;
-    Corrections::load(&ctx).await
 }
 
 /// What every partition's computation reads besides the events: the lake's state, the

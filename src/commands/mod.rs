@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dlq;
 pub mod forget;
 pub mod generate;
+pub mod indicators;
 pub mod ingest;
 pub mod project;
 pub mod pseudonymize;

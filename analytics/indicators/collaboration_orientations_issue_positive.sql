@@ -1,0 +1,35 @@
+-- Indicateur: Orientations suivies d'effet (issue positive connue)
+-- Axe: Pratiques collaboratives
+-- Unité: %
+-- Définition: parmi les orientations faites dans l'année civile (date locale de l'événement
+--   referral.made), part de celles dont l'issue connue (la dernière apprise, à n'importe quelle date) est
+--   que le jeune s'est rendu au service (attended). Les orientations sans issue connue restent au
+--   dénominateur. Ventilation par type de destination (code).
+-- Sources: referrals; événements referral (uniquement pour le décalage horaire local)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+offsets AS (
+  SELECT DISTINCT department, structure_id, referral_id, occurred_at, utc_offset_minutes
+  FROM referral WHERE event_type = 'referral.made'
+),
+made AS (
+  SELECT r.department, r.youth, coalesce(r.destination, 'inconnu') AS destination, r.outcome
+  FROM referrals r
+  JOIN offsets o ON o.department = r.department AND o.structure_id = r.structure_id
+    AND o.referral_id = r.referral_id AND o.occurred_at = r.made_at
+  CROSS JOIN p
+  WHERE (p.department IS NULL OR r.department = p.department)
+    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation,
+    100 * CAST(count(*) FILTER (WHERE outcome = 'attended') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+    count(DISTINCT department || '/' || youth) AS jeunes
+  FROM made
+  UNION ALL
+  SELECT destination,
+    100 * CAST(count(*) FILTER (WHERE outcome = 'attended') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE),
+    count(DISTINCT department || '/' || youth)
+  FROM made GROUP BY destination
+) r
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,28 @@
+-- Indicateur: Délai médian de réponse aux messages des jeunes
+-- Axe: Confiance
+-- Unité: minutes (médiane)
+-- Définition: médiane du délai de réponse déclaré (response_delay_minutes) des contacts de l'année
+--   civile (date locale) à l'initiative du jeune pour lesquels ce délai est renseigné (les contacts au
+--   format v1 n'en ont pas).
+-- Sources: événements contact (retraits appliqués; le délai n'est dans aucun read model et les
+--   amendements ne sont pas appliqués: voir GAPS.md)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+retracted AS (
+  SELECT d.target_event_id AS event_id
+  FROM (SELECT target_event_id, event_type,
+          row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
+        FROM correction) d
+  WHERE d.latest = 1 AND d.event_type = 'correction.retracted'
+),
+c AS (
+  SELECT e.department, e.youth, CAST(e.response_delay_minutes AS DOUBLE) AS delay
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
+    AND e.initiated_by = 'youth' AND e.response_delay_minutes IS NOT NULL
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation, median(delay) AS valeur,
+  count(DISTINCT department || '/' || youth) AS jeunes
+FROM c
+ORDER BY ventilation NULLS FIRST

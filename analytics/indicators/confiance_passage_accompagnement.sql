@@ -1,0 +1,36 @@
+-- Indicateur: Jeunes passant à un accompagnement de projet
+-- Axe: Confiance
+-- Unité: %
+-- Définition: parmi les jeunes en contact dans l'année civile (mois local), part de ceux qui ont été
+--   nommés dans un accompagnement (ouverture ou ajout) dans l'année. Ventilation "au_moins_3_contacts":
+--   la même part parmi les jeunes ayant eu au moins 3 contacts depuis leur premier contact connu jusqu'à
+--   la fin de l'année.
+-- Sources: youth_month (contacts, accompaniments_joined)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, CAST(date_part('year', y.month_start) AS INT) AS year, y.contacts, y.accompaniments_joined
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) <= p.year
+),
+youths AS (
+  SELECT ym.department, ym.youth,
+    sum(ym.contacts) FILTER (WHERE ym.year = p.year) AS contacts_in_year,
+    sum(ym.contacts) AS contacts_so_far,
+    sum(ym.accompaniments_joined) FILTER (WHERE ym.year = p.year) AS joined
+  FROM ym CROSS JOIN p
+  GROUP BY ym.department, ym.youth
+),
+in_contact AS (SELECT * FROM youths WHERE contacts_in_year > 0)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation,
+    100 * CAST(count(*) FILTER (WHERE joined > 0) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+    count(*) AS jeunes
+  FROM in_contact
+  UNION ALL
+  SELECT 'au_moins_3_contacts',
+    100 * CAST(count(*) FILTER (WHERE joined > 0) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE), count(*)
+  FROM in_contact WHERE contacts_so_far >= 3
+) r
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,36 @@
+-- Indicateur: Approfondissement: thèmes sensibles abordés après au moins 3 contacts
+-- Axe: Confiance
+-- Unité: %
+-- Définition: parmi les jeunes ayant abordé au moins un thème sensible (santé mentale, addictions, vie
+--   affective et sexualité, violences, harcèlement, emprise, radicalisation) lors d'un contact de l'année
+--   civile (mois local), part de ceux pour qui au moins un de ces contacts avait été précédé d'au moins
+--   3 contacts (depuis le premier contact connu).
+-- Sources: youth_month (contact_at, sensitive_contact_at)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, y.month_start, y.contact_at, y.sensitive_contact_at
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+),
+ranked AS (
+  SELECT u.department, u.youth, u.t,
+    row_number() OVER (PARTITION BY u.department, u.youth ORDER BY u.t) AS n
+  FROM (SELECT department, youth, unnest(contact_at) AS t FROM ym) u
+),
+sensitive AS (
+  SELECT s.department, s.youth, s.t
+  FROM (SELECT ym.department, ym.youth, unnest(ym.sensitive_contact_at) AS t
+        FROM ym CROSS JOIN p
+        WHERE CAST(date_part('year', ym.month_start) AS INT) = p.year AND ym.sensitive_contact_at IS NOT NULL) s
+),
+youths AS (
+  SELECT s.department, s.youth, max(r.n) AS rank
+  FROM sensitive s JOIN ranked r ON r.department = s.department AND r.youth = s.youth AND r.t = s.t
+  GROUP BY s.department, s.youth
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  100 * CAST(count(*) FILTER (WHERE rank >= 4) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+  count(*) AS jeunes
+FROM youths
+ORDER BY ventilation NULLS FIRST

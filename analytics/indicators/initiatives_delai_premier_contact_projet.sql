@@ -1,0 +1,49 @@
+-- Indicateur: Délai entre le premier contact et l'entrée dans un projet
+-- Axe: Émergence d'initiatives
+-- Unité: jours (médiane)
+-- Définition: pour chaque jeune entré pour la première fois dans un accompagnement de projet pendant
+--   l'année civile (premier événement d'ouverture ou de mise à jour le nommant, date locale) et ayant eu
+--   un contact en ligne avant, durée en jours (24 h, avec décimales) entre son premier contact connu et
+--   cette entrée; médiane sur ces jeunes.
+-- Sources: youth_month (contact_at); événements accompaniment (retraits appliqués: le read model
+--   accompaniments ne nomme pas les jeunes et youth_month ne garde que le mois, voir GAPS.md)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+retracted AS (
+  SELECT d.target_event_id AS event_id
+  FROM (SELECT target_event_id, event_type,
+          row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
+        FROM correction) d
+  WHERE d.latest = 1 AND d.event_type = 'correction.retracted'
+),
+named AS (
+  SELECT u.department, u.youth, u.occurred_at, u.utc_offset_minutes
+  FROM (SELECT e.department, unnest(e.youths) AS youth, e.occurred_at, e.utc_offset_minutes
+        FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+        WHERE x.event_id IS NULL AND e.event_type IN ('accompaniment.opened', 'accompaniment.updated')
+          AND (p.department IS NULL OR e.department = p.department)) u
+),
+entry AS (
+  SELECT n.department, n.youth, n.occurred_at AS entered_at,
+    CAST(date_part('year', n.occurred_at + CAST(CAST(n.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) AS year
+  FROM (SELECT department, youth, occurred_at, utc_offset_minutes,
+          row_number() OVER (PARTITION BY department, youth ORDER BY occurred_at) AS n
+        FROM named) n
+  WHERE n.n = 1
+),
+first_contact AS (
+  SELECT u.department, u.youth, min(u.t) AS t0
+  FROM (SELECT y.department, y.youth, unnest(y.contact_at) AS t
+        FROM youth_month y CROSS JOIN p
+        WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0) u
+  GROUP BY u.department, u.youth
+),
+delays AS (
+  SELECT e.department, e.youth, (date_part('epoch', e.entered_at) - date_part('epoch', c.t0)) / 86400 AS days
+  FROM entry e JOIN first_contact c ON c.department = e.department AND c.youth = e.youth
+  CROSS JOIN p
+  WHERE e.year = p.year AND c.t0 <= e.entered_at
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation, median(days) AS valeur, count(*) AS jeunes
+FROM delays
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,29 @@
+-- Indicateur: Initiatives collectives en ligne
+-- Axe: Émergence d'initiatives
+-- Unité: initiatives
+-- Définition: nombre d'initiatives collectives en ligne tenues (atelier, défi, événement: événements
+--   initiative.held non retirés) dans l'année civile (date locale), au total puis par format.
+-- Sources: événements initiative (retraits appliqués; aucun read model ne porte les initiatives, voir
+--   GAPS.md)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+retracted AS (
+  SELECT d.target_event_id AS event_id
+  FROM (SELECT target_event_id, event_type,
+          row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
+        FROM correction) d
+  WHERE d.latest = 1 AND d.event_type = 'correction.retracted'
+),
+held AS (
+  SELECT e.format
+  FROM initiative e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  WHERE x.event_id IS NULL AND e.event_type = 'initiative.held'
+    AND (p.department IS NULL OR e.department = p.department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS jeunes FROM held
+  UNION ALL
+  SELECT coalesce(format, 'inconnu'), CAST(count(*) AS DOUBLE), CAST(NULL AS BIGINT) FROM held GROUP BY coalesce(format, 'inconnu')
+) r
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,19 @@
+-- Indicateur: Jeunes impliqués dans un projet accompagné
+-- Axe: Émergence d'initiatives
+-- Unité: jeunes
+-- Définition: nombre de jeunes distincts nommés dans un accompagnement de projet (à son ouverture ou
+--   ajoutés par une mise à jour) pendant l'année civile (mois local de l'événement).
+-- Sources: youth_month (accompaniments_joined)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+youths AS (
+  SELECT y.department, y.youth
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+  GROUP BY y.department, y.youth
+  HAVING sum(y.accompaniments_joined) > 0
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes
+FROM youths
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,34 @@
+-- Indicateur: Part des projets menés à terme
+-- Axe: Émergence d'initiatives
+-- Unité: %
+-- Définition: parmi les accompagnements de projet clos dans l'année civile (date locale de l'événement
+--   accompaniment.closed), part de ceux dont l'issue est "projet abouti" (completed). Ventilation par
+--   type d'accompagnement (individual, collective).
+-- Sources: accompaniments; événements accompaniment (uniquement pour le décalage horaire local de la
+--   clôture)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+offsets AS (
+  SELECT DISTINCT department, structure_id, accompaniment_id, occurred_at, utc_offset_minutes
+  FROM accompaniment WHERE event_type = 'accompaniment.closed'
+),
+closed AS (
+  SELECT coalesce(a.kind, 'inconnu') AS kind, a.outcome
+  FROM accompaniments a
+  JOIN offsets o ON o.department = a.department AND o.structure_id = a.structure_id
+    AND o.accompaniment_id = a.accompaniment_id AND o.occurred_at = a.closed_at
+  CROSS JOIN p
+  WHERE (p.department IS NULL OR a.department = p.department)
+    AND CAST(date_part('year', a.closed_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation,
+    100 * CAST(count(*) FILTER (WHERE outcome = 'completed') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+    CAST(NULL AS BIGINT) AS jeunes
+  FROM closed
+  UNION ALL
+  SELECT kind, 100 * CAST(count(*) FILTER (WHERE outcome = 'completed') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE),
+    CAST(NULL AS BIGINT)
+  FROM closed GROUP BY kind
+) r
+ORDER BY ventilation NULLS FIRST

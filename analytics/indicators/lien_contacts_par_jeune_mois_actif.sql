@@ -1,0 +1,22 @@
+-- Indicateur: Contacts par jeune et par mois actif
+-- Axe: Lien social
+-- Unité: contacts par jeune et par mois actif
+-- Définition: nombre de contacts de l'année divisé par le nombre de couples (jeune, mois local) de
+--   l'année où le jeune a eu au moins un contact.
+-- Sources: youth_month
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+months AS (
+  SELECT y.department, y.youth, y.month_start, sum(y.contacts) AS contacts
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+  GROUP BY y.department, y.youth, y.month_start
+  HAVING sum(y.contacts) > 0
+),
+youths AS (SELECT department, youth FROM months GROUP BY department, youth)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  CAST(sum(contacts) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+  (SELECT count(*) FROM youths) AS jeunes
+FROM months
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,30 @@
+-- Indicateur: Jeunes distincts en contact, par tranche d'âge
+-- Axe: Lien social
+-- Unité: jeunes
+-- Définition: nombre de jeunes distincts (pseudonyme, par département) ayant eu au moins un contact avec
+--   un Promeneur du Net dans l'année civile (mois local du contact). Ventilation par tranche d'âge: celle
+--   déclarée au dernier contact du premier mois de l'année où le jeune a été en contact (le read model
+--   garde la dernière tranche de chaque mois).
+-- Sources: youth_month
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, y.month_start, y.age_band
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+),
+first_month AS (
+  SELECT department, youth, min(month_start) AS month_start FROM ym GROUP BY department, youth
+),
+youths AS (
+  SELECT f.department, f.youth, max(ym.age_band) AS age_band
+  FROM first_month f JOIN ym ON ym.department = f.department AND ym.youth = f.youth AND ym.month_start = f.month_start
+  GROUP BY f.department, f.youth
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes FROM youths
+  UNION ALL
+  SELECT coalesce(age_band, 'unknown'), CAST(count(*) AS DOUBLE), count(*) FROM youths GROUP BY coalesce(age_band, 'unknown')
+) t
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,27 @@
+-- Indicateur: Jeunes touchés par permanence tenue
+-- Axe: Lien social
+-- Unité: jeunes par permanence (moyenne)
+-- Définition: moyenne, sur les permanences en ligne tenues dont le créneau commence dans l'année (date
+--   locale, décalage horaire de l'événement permanence.held), du nombre de jeunes touchés déclaré à la
+--   tenue de la permanence (youths_reached). C'est un nombre déclaré, pas un décompte de pseudonymes.
+-- Sources: permanences; événements permanence (uniquement pour le décalage horaire local)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+offsets AS (
+  SELECT DISTINCT department, structure_id, permanence_id, occurred_at, utc_offset_minutes
+  FROM permanence WHERE event_type = 'permanence.held'
+),
+held AS (
+  SELECT m.youths_reached
+  FROM permanences m
+  JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
+    AND o.permanence_id = m.permanence_id AND o.occurred_at = m.held_at
+  CROSS JOIN p
+  WHERE (p.department IS NULL OR m.department = p.department) AND m.state = 'held'
+    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  CAST(sum(youths_reached) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+  CAST(NULL AS BIGINT) AS jeunes
+FROM held
+ORDER BY ventilation NULLS FIRST

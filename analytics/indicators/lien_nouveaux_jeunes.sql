@@ -1,0 +1,22 @@
+-- Indicateur: Nouveaux jeunes en contact
+-- Axe: Lien social
+-- Unité: jeunes
+-- Définition: nombre de jeunes distincts dont le premier contact connu (le plus ancien dans les données
+--   conservées, tous mois confondus) a eu lieu dans l'année civile (mois local). Les données d'un jeune
+--   étant effacées 2 ans après son dernier contact, "premier connu" s'entend dans cet historique.
+-- Sources: youth_month
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+firsts AS (
+  SELECT y.department, y.youth, min(y.month_start) AS first_month
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+  GROUP BY y.department, y.youth
+),
+nouveaux AS (
+  SELECT f.department, f.youth FROM firsts f CROSS JOIN p
+  WHERE CAST(date_part('year', f.first_month) AS INT) = p.year
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes
+FROM nouveaux
+ORDER BY ventilation NULLS FIRST

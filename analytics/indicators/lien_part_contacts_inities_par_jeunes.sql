@@ -1,0 +1,20 @@
+-- Indicateur: Part des contacts à l'initiative des jeunes
+-- Axe: Lien social
+-- Unité: %
+-- Définition: parmi les contacts de l'année (mois local), part de ceux dont le jeune a pris l'initiative
+--   (initiated_by = youth).
+-- Sources: youth_month
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, y.contacts, y.contacts_initiated_by_youth
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+),
+youths AS (SELECT department, youth FROM ym GROUP BY department, youth)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  100 * CAST(sum(contacts_initiated_by_youth) AS DOUBLE) / CAST(NULLIF(sum(contacts), 0) AS DOUBLE) AS valeur,
+  (SELECT count(*) FROM youths) AS jeunes
+FROM ym
+ORDER BY ventilation NULLS FIRST

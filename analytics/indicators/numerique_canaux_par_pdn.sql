@@ -1,0 +1,25 @@
+-- Indicateur: Canaux utilisés par Promeneur du Net
+-- Axe: Vie numérique
+-- Unité: canaux par professionnel (moyenne)
+-- Définition: pour chaque professionnel actif dans l'année (au moins un contact, mois local), nombre de
+--   canaux distincts sur lesquels il a eu au moins un contact dans l'année (toutes structures
+--   confondues); moyenne sur les professionnels actifs.
+-- Sources: professional_month (channels)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+pm AS (
+  SELECT m.department, m.professional_id, m.channels
+  FROM professional_month m CROSS JOIN p
+  WHERE (p.department IS NULL OR m.department = p.department)
+    AND CAST(date_part('year', m.month_start) AS INT) = p.year AND m.contacts > 0
+),
+per_pro AS (
+  SELECT u.department, u.professional_id, count(DISTINCT u.channel) AS channels
+  FROM (SELECT department, professional_id, unnest(channels) AS channel FROM pm) u
+  GROUP BY u.department, u.professional_id
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  CAST(sum(channels) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+  CAST(NULL AS BIGINT) AS jeunes
+FROM per_pro
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,31 @@
+-- Indicateur: Contacts par canal
+-- Axe: Vie numérique
+-- Unité: contacts
+-- Définition: nombre de contacts de l'année civile (date locale du contact: occurred_at + décalage du
+--   producteur), au total puis par canal (code du canal). La colonne jeunes donne le nombre de jeunes
+--   distincts contactés sur ce canal.
+-- Sources: événements contact (retraits appliqués; aucun read model ne compte les contacts par canal, et
+--   les amendements ne sont pas appliqués: voir GAPS.md)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+retracted AS (
+  SELECT d.target_event_id AS event_id
+  FROM (SELECT target_event_id, event_type,
+          row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
+        FROM correction) d
+  WHERE d.latest = 1 AND d.event_type = 'correction.retracted'
+),
+c AS (
+  SELECT e.department, e.youth, e.channel
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,
+    count(DISTINCT department || '/' || youth) AS jeunes
+  FROM c
+  UNION ALL
+  SELECT channel, CAST(count(*) AS DOUBLE), count(DISTINCT department || '/' || youth) FROM c GROUP BY channel
+) t
+ORDER BY ventilation NULLS FIRST

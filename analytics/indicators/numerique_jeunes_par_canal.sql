@@ -1,0 +1,26 @@
+-- Indicateur: Jeunes contactés par canal
+-- Axe: Vie numérique
+-- Unité: jeunes
+-- Définition: nombre de jeunes distincts ayant eu au moins un contact dans l'année civile (mois local),
+--   au total puis par canal: un jeune compte pour chaque canal sur lequel il a été contacté dans l'année
+--   (la somme des canaux dépasse donc le total).
+-- Sources: youth_month (channels)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, y.channels
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+),
+youths AS (SELECT department, youth FROM ym GROUP BY department, youth),
+by_channel AS (
+  SELECT DISTINCT u.department, u.youth, u.channel
+  FROM (SELECT department, youth, unnest(channels) AS channel FROM ym) u
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes FROM youths
+  UNION ALL
+  SELECT channel, CAST(count(*) AS DOUBLE), count(*) FROM by_channel GROUP BY channel
+) t
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,23 @@
+-- Indicateur: Préoccupations signalées pour 100 jeunes en contact
+-- Axe: Prévention
+-- Unité: préoccupations pour 100 jeunes
+-- Définition: nombre de préoccupations (prevention.concern_flagged) enregistrées dans l'année civile
+--   (mois local) pour des jeunes identifiés, pour 100 jeunes distincts en contact dans l'année (au moins
+--   un contact, mois local). La colonne jeunes donne le dénominateur.
+-- Sources: youth_month (concerns_flagged, contacts)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+ym AS (
+  SELECT y.department, y.youth, y.contacts, y.concerns_flagged
+  FROM youth_month y CROSS JOIN p
+  WHERE (p.department IS NULL OR y.department = p.department)
+    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+),
+in_contact AS (
+  SELECT count(*) AS n FROM (SELECT department, youth FROM ym GROUP BY department, youth HAVING sum(contacts) > 0) t
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  100 * CAST((SELECT sum(concerns_flagged) FROM ym) AS DOUBLE) / CAST(NULLIF(i.n, 0) AS DOUBLE) AS valeur,
+  i.n AS jeunes
+FROM in_contact i
+ORDER BY ventilation NULLS FIRST

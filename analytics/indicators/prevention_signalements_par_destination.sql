@@ -1,0 +1,33 @@
+-- Indicateur: Signalements par destination (niveau départemental uniquement)
+-- Axe: Prévention
+-- Unité: signalements
+-- Définition: nombre de signalements (prevention.signalement_made non retirés) faits dans l'année civile
+--   (date locale), au total puis par destination (crip, 119, police, procureur...). À publier au niveau
+--   du département (ou au-dessus) seulement, jamais par structure ou commune. La colonne jeunes donne le
+--   nombre de jeunes distincts concernés.
+-- Sources: événements prevention (retraits appliqués: la destination n'est dans aucun read model, voir
+--   GAPS.md)
+-- Secret statistique: jeunes
+WITH p AS (SELECT * FROM params),
+retracted AS (
+  SELECT d.target_event_id AS event_id
+  FROM (SELECT target_event_id, event_type,
+          row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
+        FROM correction) d
+  WHERE d.latest = 1 AND d.event_type = 'correction.retracted'
+),
+s AS (
+  SELECT e.department, e.youth, coalesce(e.destination, 'inconnu') AS destination
+  FROM prevention e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  WHERE x.event_id IS NULL AND e.event_type = 'prevention.signalement_made'
+    AND (p.department IS NULL OR e.department = p.department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT ventilation, valeur, jeunes FROM (
+  SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,
+    count(DISTINCT department || '/' || youth) AS jeunes
+  FROM s
+  UNION ALL
+  SELECT destination, CAST(count(*) AS DOUBLE), count(DISTINCT department || '/' || youth) FROM s GROUP BY destination
+) r
+ORDER BY ventilation NULLS FIRST

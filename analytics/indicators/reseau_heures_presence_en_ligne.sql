@@ -1,0 +1,19 @@
+-- Indicateur: Heures de présence en ligne (permanences tenues)
+-- Axe: Réseau / couverture
+-- Unité: heures
+-- Définition: somme, sur les permanences en ligne tenues dans l'année (mois local de l'événement
+--   permanence.held), de la durée du créneau tenu (fin - début), en heures. Le temps passé en contacts
+--   hors permanence n'est pas compté (voir GAPS.md).
+-- Sources: professional_month (permanence_minutes)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+m AS (
+  SELECT m.permanence_minutes
+  FROM professional_month m CROSS JOIN p
+  WHERE (p.department IS NULL OR m.department = p.department)
+    AND CAST(date_part('year', m.month_start) AS INT) = p.year
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  CAST(coalesce(sum(permanence_minutes), 0) AS DOUBLE) / 60 AS valeur, CAST(NULL AS BIGINT) AS jeunes
+FROM m
+ORDER BY ventilation NULLS FIRST

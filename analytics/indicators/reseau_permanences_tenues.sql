@@ -1,0 +1,27 @@
+-- Indicateur: Part des permanences annoncées qui ont été tenues
+-- Axe: Réseau / couverture
+-- Unité: %
+-- Définition: parmi les permanences en ligne annoncées (événement permanence.scheduled) dont le créneau
+--   commence dans l'année (date locale du début du créneau, avec le décalage horaire de l'annonce),
+--   part de celles qui ont été tenues (état "held"). Les permanences tenues sans annonce ne comptent pas.
+-- Sources: permanences; événements permanence (uniquement pour le décalage horaire local de l'annonce)
+-- Secret statistique: aucun
+WITH p AS (SELECT * FROM params),
+offsets AS (
+  SELECT DISTINCT department, structure_id, permanence_id, occurred_at, utc_offset_minutes
+  FROM permanence WHERE event_type = 'permanence.scheduled'
+),
+announced AS (
+  SELECT m.state
+  FROM permanences m
+  JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
+    AND o.permanence_id = m.permanence_id AND o.occurred_at = m.scheduled_at
+  CROSS JOIN p
+  WHERE (p.department IS NULL OR m.department = p.department)
+    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+)
+SELECT CAST(NULL AS VARCHAR) AS ventilation,
+  100 * CAST(count(*) FILTER (WHERE state = 'held') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,
+  CAST(NULL AS BIGINT) AS jeunes
+FROM announced
+ORDER BY ventilation NULLS FIRST

@@ -1,0 +1,177 @@
+//! The evaluation indicators (DOMAIN §4): a catalogue of SQL files ([`catalogue`]) run by
+//! DataFusion over the read models and the corrected events ([`crate::tables::register_corrected`])
+//! for a year and a department (or all), with the previous year, the change, and statistical
+//! secrecy applied ([`secret`]) since the output is meant for publication.
+
+pub mod catalogue;
+pub mod render;
+pub mod secret;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+
+pub use catalogue::{catalogue, Indicator, Secret, AXES};
+pub use secret::{Cell, MIN_YOUTHS};
+
+use crate::error::{datafusion, AnalyticsError, Result};
+
+/// The parameters an indicator query reads from the table `params`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    /// The local calendar year.
+    pub year: i32,
+    /// A department code, or `None` for every department.
+    pub department: Option<String>,
+}
+
+/// One line of the published table: an indicator's cell for the previous and the asked year.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Line {
+    pub id: &'static str,
+    pub ventilation: Option<String>,
+    pub previous: Option<Cell>,
+    pub current: Option<Cell>,
+    /// `current - previous`, unless either is missing or suppressed.
+    pub change: Option<f64>,
+}
+
+/// A session over the lake at `root` as indicators read it (corrected events, read models).
+pub async fn session(root: &Path) -> Result<(SessionContext, u64)> {
+    let ctx = SessionContext::new();
+    let version = crate::tables::register_corrected(&ctx, root).await?;
+    Ok((ctx, version))
+}
+
+/// Runs `indicator` for `params`: its cells, total first, secrecy applied if it is about youths.
+pub async fn compute(
+    ctx: &SessionContext,
+    indicator: &Indicator,
+    params: &Params,
+) -> Result<Vec<Cell>> {
+    register_params(ctx, params)?;
+    let context = || format!("computing the indicator {}", indicator.id);
+    let batches = ctx
+        .sql(indicator.sql)
+        .await
+        .map_err(datafusion(context()))?
+        .collect()
+        .await
+        .map_err(datafusion(context()))?;
+    let mut cells = Vec::new();
+    for batch in &batches {
+        cells.extend(cells_of(indicator.id, batch)?);
+    }
+    if indicator.secret == Secret::Youths {
+        secret::suppress(&mut cells);
+    }
+    Ok(cells)
+}
+
+/// Every indicator for `params.year` and the year before, line by line (an indicator's total,
+/// then its breakdown), with the change; `progress` is told each indicator done.
+pub async fn table(
+    ctx: &SessionContext,
+    indicators: &[Indicator],
+    params: &Params,
+    mut progress: impl FnMut(&Indicator),
+) -> Result<Vec<Line>> {
+    let previous_params = Params {
+        year: params.year - 1,
+        ..params.clone()
+    };
+    let mut lines = Vec::new();
+    for indicator in indicators {
+        let current = compute(ctx, indicator, params).await?;
+        let previous = compute(ctx, indicator, &previous_params).await?;
+        let mut labels: Vec<Option<String>> = Vec::new();
+        for cell in current.iter().chain(&previous) {
+            if !labels.contains(&cell.ventilation) {
+                labels.push(cell.ventilation.clone());
+            }
+        }
+        labels.sort_by(|a, b| a.is_some().cmp(&b.is_some()).then(a.cmp(b)));
+        for label in labels {
+            let find = |cells: &[Cell]| cells.iter().find(|c| c.ventilation == label).cloned();
+            let (previous, current) = (find(&previous), find(&current));
+            let shown =
+                |c: &Option<Cell>| c.as_ref().filter(|c| !c.suppressed).and_then(|c| c.value);
+            let change = shown(&current).zip(shown(&previous)).map(|(c, p)| c - p);
+            lines.push(Line {
+                id: indicator.id,
+                ventilation: label,
+                previous,
+                current,
+                change,
+            });
+        }
+        progress(indicator);
+    }
+    Ok(lines)
+}
+
+fn register_params(ctx: &SessionContext, params: &Params) -> Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("year", DataType::Int32, false),
+        Field::new("department", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(datafusion::arrow::array::Int32Array::from(vec![
+                params.year,
+            ])),
+            Arc::new(datafusion::arrow::array::StringArray::from(vec![params
+                .department
+                .clone()])),
+        ],
+    )
+    .map_err(AnalyticsError::Output)?;
+    let table = MemTable::try_new(schema, vec![vec![batch]])
+        .map_err(datafusion("holding the parameters"))?;
+    ctx.deregister_table("params")
+        .map_err(datafusion("replacing the parameters"))?;
+    ctx.register_table("params", Arc::new(table))
+        .map_err(datafusion("registering the parameters"))?;
+    Ok(())
+}
+
+/// The cells of a result batch, checked against the contract (see [`catalogue`]).
+fn cells_of(id: &str, batch: &RecordBatch) -> Result<Vec<Cell>> {
+    let column = |name: &str, to: &DataType| {
+        let array = batch
+            .column_by_name(name)
+            .ok_or_else(|| AnalyticsError::Indicator {
+                id: id.to_owned(),
+                reason: format!("the query returns no column `{name}`"),
+            })?;
+        cast(array, to).map_err(|e| AnalyticsError::Indicator {
+            id: id.to_owned(),
+            reason: format!("column `{name}`: {e}"),
+        })
+    };
+    let ventilation = column("ventilation", &DataType::Utf8)?;
+    let value = column("valeur", &DataType::Float64)?;
+    let youths = column("jeunes", &DataType::Int64)?;
+    let (ventilation, value, youths) = (
+        ventilation.as_string::<i32>(),
+        value.as_primitive::<Float64Type>(),
+        youths.as_primitive::<Int64Type>(),
+    );
+    let get = |array: &dyn Array, row: usize| array.is_valid(row);
+    Ok((0..batch.num_rows())
+        .map(|row| Cell {
+            ventilation: get(ventilation, row).then(|| ventilation.value(row).to_owned()),
+            value: get(value, row)
+                .then(|| value.value(row))
+                .filter(|v| v.is_finite()),
+            youths: get(youths, row).then(|| youths.value(row)),
+            suppressed: false,
+        })
+        .collect())
+}
