@@ -5,6 +5,7 @@ mod broker;
 mod collect;
 mod demo;
 mod generate;
+mod indicators;
 mod ingest;
 mod kafka;
 mod maintenance;

@@ -4,10 +4,11 @@
 //!
 //! Rules, applied to the cells of one indicator for one year:
 //! 1. **primary**: a cell about young people with 1 to 10 of them is suppressed;
-//! 2. **secondary**: if exactly one cell of the breakdown is suppressed, the total minus the shown
-//!    cells would reveal it, so the shown breakdown cell with the fewest young people is
-//!    suppressed too (two unknowns, one equation). A suppressed total suppresses every cell of its
-//!    breakdown (each has at most as many young people, so rule 1 already does);
+//! 2. **secondary**: if exactly one cell of the breakdown is suppressed and the total is shown, the
+//!    total minus the shown cells would reveal it, so the shown breakdown cell with the fewest
+//!    young people is suppressed too (two unknowns, one equation), or the total when there is no
+//!    such cell. A suppressed total hides nothing more: its breakdown cells have at most as many
+//!    young people, so rule 1 already hides them;
 //! 3. the change between two years is suppressed when either year's cell is.
 
 /// The smallest number of distinct young people a published cell may be built from.
@@ -33,14 +34,20 @@ pub fn suppress(cells: &mut [Cell]) {
         .iter()
         .filter(|c| breakdown(c) && c.suppressed)
         .count();
-    if hidden == 1 {
-        let complement = cells
+    let total_shown = cells.iter().any(|c| !breakdown(c) && !c.suppressed);
+    if hidden != 1 || !total_shown {
+        return;
+    }
+    let complement = cells
+        .iter_mut()
+        .filter(|c| breakdown(c) && !c.suppressed && c.youths.is_some_and(|n| n > 0))
+        .min_by_key(|c| c.youths);
+    match complement {
+        Some(cell) => cell.suppressed = true,
+        None => cells
             .iter_mut()
-            .filter(|c| breakdown(c) && !c.suppressed && c.youths.is_some_and(|n| n > 0))
-            .min_by_key(|c| c.youths);
-        if let Some(cell) = complement {
-            cell.suppressed = true;
-        }
+            .filter(|c| !breakdown(c))
+            .for_each(|total| total.suppressed = true),
     }
 }
 
@@ -97,6 +104,16 @@ mod tests {
         assert_eq!(hidden(&cells), vec![None, Some("a"), Some("b")]);
         suppress(std::slice::from_mut(&mut not_about_youths));
         assert!(!not_about_youths.suppressed);
+    }
+
+    #[test]
+    fn a_lone_hidden_cell_without_a_complement_hides_the_total_unless_it_is_hidden() {
+        let mut shown_total = vec![cell(None, 12), cell(Some("a"), 3), cell(Some("b"), 0)];
+        suppress(&mut shown_total);
+        assert_eq!(hidden(&shown_total), vec![None, Some("a")]);
+        let mut hidden_total = vec![cell(None, 3), cell(Some("a"), 3)];
+        suppress(&mut hidden_total);
+        assert_eq!(hidden(&hidden_total), vec![None, Some("a")]);
     }
 
     #[test]
