@@ -193,3 +193,29 @@ fn small_cells_are_suppressed_with_a_second_cell_and_never_published() {
         .arg(&lake));
     assert!(csv.contains(",< 11,") || csv.contains(",< 11\n"), "{csv}");
 }
+
+#[test]
+fn every_definition_gives_the_same_values_on_duckdb_and_datafusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lake, _) = projected_lake(dir.path(), &["--events", "20000"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/crosscheck/indicators.py");
+    for department in ["82", "all"] {
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&lake)
+            .args(["2025", department, "--pdn", env!("CARGO_BIN_EXE_pdn")])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let count = pdn_analytics::indicators::catalogue().unwrap().len();
+        assert!(
+            stdout.contains(&format!("{count} indicators, 0 failing")),
+            "{stdout}"
+        );
+    }
+}
