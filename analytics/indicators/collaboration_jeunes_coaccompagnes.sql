@@ -6,7 +6,7 @@
 --   réunissent au moins 2 structures distinctes ou au moins 2 professionnels distincts (structure et
 --   professionnel porteurs, plus les co-accompagnants nommés, tous accompagnements du jeune confondus).
 -- Sources: accompaniments (porteurs, co_structures, co_professionals); événements accompaniment
---   (retraits appliqués: aucun read model ne relie un jeune à ses accompagnements, voir GAPS.md)
+--   (corrigés: aucun read model ne relie un jeune à ses accompagnements, voir DESIGN.md §9)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

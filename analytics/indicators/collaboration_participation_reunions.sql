@@ -6,8 +6,8 @@
 --   (collaboration de type "network_meeting") tenue dans l'année (date locale). Ventilation par type de
 --   collaboration (network_meeting, training, co_project, exchange): part des actifs ayant participé à au
 --   moins une collaboration de ce type.
--- Sources: professional_month; événements collaboration (retraits appliqués: collaboration_edges ne
---   garde ni le type de collaboration ni les participants isolés, voir GAPS.md)
+-- Sources: professional_month; événements collaboration (corrigés: collaboration_edges ne
+--   garde ni le type de collaboration ni les participants isolés, voir DESIGN.md §9)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -4,8 +4,7 @@
 -- Définition: médiane du délai de réponse déclaré (response_delay_minutes) des contacts de l'année
 --   civile (date locale) à l'initiative du jeune pour lesquels ce délai est renseigné (les contacts au
 --   format v1 n'en ont pas).
--- Sources: événements contact (retraits appliqués; le délai n'est dans aucun read model et les
---   amendements ne sont pas appliqués: voir GAPS.md)
+-- Sources: événements contact (corrigés; le délai n'est dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -5,8 +5,8 @@
 --   l'année civile (premier événement d'ouverture ou de mise à jour le nommant, date locale) et ayant eu
 --   un contact en ligne avant, durée en jours (24 h, avec décimales) entre son premier contact connu et
 --   cette entrée; médiane sur ces jeunes.
--- Sources: youth_month (contact_at); événements accompaniment (retraits appliqués: le read model
---   accompaniments ne nomme pas les jeunes et youth_month ne garde que le mois, voir GAPS.md)
+-- Sources: youth_month (contact_at); événements accompaniment (corrigés: le read model
+--   accompaniments ne nomme pas les jeunes et youth_month ne garde que le mois, voir DESIGN.md §9)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

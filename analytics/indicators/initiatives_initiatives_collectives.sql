@@ -3,8 +3,8 @@
 -- Unité: initiatives
 -- Définition: nombre d'initiatives collectives en ligne tenues (atelier, défi, événement: événements
 --   initiative.held non retirés) dans l'année civile (date locale), au total puis par format.
--- Sources: événements initiative (retraits appliqués; aucun read model ne porte les initiatives, voir
---   GAPS.md)
+-- Sources: événements initiative (corrigés; aucun read model ne porte les initiatives, voir
+--   DESIGN.md §9)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -4,8 +4,7 @@
 -- Définition: nombre de contacts de l'année civile (date locale du contact: occurred_at + décalage du
 --   producteur), au total puis par canal (code du canal). La colonne jeunes donne le nombre de jeunes
 --   distincts contactés sur ce canal.
--- Sources: événements contact (retraits appliqués; aucun read model ne compte les contacts par canal, et
---   les amendements ne sont pas appliqués: voir GAPS.md)
+-- Sources: événements contact (corrigés; aucun read model ne compte les contacts par canal (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

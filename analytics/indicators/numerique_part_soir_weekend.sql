@@ -4,8 +4,8 @@
 -- Définition: parmi les contacts de l'année civile (heure locale du producteur: occurred_at + décalage),
 --   part de ceux qui ont lieu en soirée ou la nuit (de 18 h 00 à 5 h 59) ou un samedi ou un dimanche.
 --   Ventilations: "soir" (18 h 00 - 5 h 59, tous jours) et "weekend" (samedi ou dimanche, toute heure).
--- Sources: événements contact (retraits appliqués; le read model youth_month garde les instants UTC des
---   contacts sans leur décalage horaire: voir GAPS.md)
+-- Sources: événements contact (corrigés; le read model youth_month garde les instants UTC des
+--   contacts sans leur décalage horaire (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -4,8 +4,7 @@
 -- Définition: parmi les contacts de l'année civile (date locale), part de ceux qui abordent au moins un
 --   thème de la vie numérique: "pratiques_numeriques" (pratiques numériques, image) ou "harcelement"
 --   (harcèlement, cyberharcèlement). Ventilation par thème: part des contacts abordant ce thème.
--- Sources: événements contact (retraits appliqués; les thèmes ne sont dans aucun read model et les
---   amendements, qui peuvent changer les thèmes, ne sont pas appliqués: voir GAPS.md)
+-- Sources: événements contact (corrigés; les thèmes ne sont dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -6,8 +6,8 @@
 --   signalement (prevention.signalement_made de la même préoccupation ou du même jeune), au même instant
 --   ou après, durée en jours (24 h, avec décimales) jusqu'à la première de ces suites; médiane sur ces
 --   préoccupations. Les préoccupations sans suite ne comptent pas.
--- Sources: referrals; événements prevention (retraits appliqués: aucun read model ne garde l'instant des
---   préoccupations ni des signalements, voir GAPS.md)
+-- Sources: referrals; événements prevention (corrigés: aucun read model ne garde l'instant des
+--   préoccupations ni des signalements, voir DESIGN.md §9)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

@@ -5,8 +5,8 @@
 --   (date locale), au total puis par destination (crip, 119, police, procureur...). À publier au niveau
 --   du département (ou au-dessus) seulement, jamais par structure ou commune. La colonne jeunes donne le
 --   nombre de jeunes distincts concernés.
--- Sources: événements prevention (retraits appliqués: la destination n'est dans aucun read model, voir
---   GAPS.md)
+-- Sources: événements prevention (corrigés: la destination n'est dans aucun read model, voir
+--   DESIGN.md §9)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 retracted AS (

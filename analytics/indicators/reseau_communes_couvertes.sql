@@ -5,7 +5,7 @@
 --   dernier événement network.structure_registered non retiré) où se trouve au moins une structure
 --   active dans l'année (au moins un contact avec un jeune enregistré par un de ses professionnels).
 --   Les structures actives sans enregistrement ne comptent pas.
--- Sources: professional_month; événements network (structure_registered, retraits appliqués, voir GAPS.md)
+-- Sources: professional_month; événements network (structure_registered, corrigés, voir DESIGN.md §9)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),
 retracted AS (

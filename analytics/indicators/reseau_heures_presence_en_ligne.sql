@@ -3,7 +3,7 @@
 -- Unité: heures
 -- Définition: somme, sur les permanences en ligne tenues dans l'année (mois local de l'événement
 --   permanence.held), de la durée du créneau tenu (fin - début), en heures. Le temps passé en contacts
---   hors permanence n'est pas compté (voir GAPS.md).
+--   hors permanence n'est pas compté (voir DESIGN.md §9).
 -- Sources: professional_month (permanence_minutes)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

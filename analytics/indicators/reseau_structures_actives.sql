@@ -7,8 +7,8 @@
 --   network.structure_registered non retiré; "type:inconnu" sans enregistrement), "territoire:qpv" et
 --   "territoire:rural" pour les structures déclarées en QPV ou en zone rurale (une structure peut être
 --   les deux).
--- Sources: professional_month; événements network (structure_registered, retraits appliqués: aucun
---   read model ne porte le référentiel des structures, voir GAPS.md)
+-- Sources: professional_month; événements network (structure_registered, corrigés: aucun
+--   read model ne porte le référentiel des structures, voir DESIGN.md §9)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),
 retracted AS (
