@@ -12,5 +12,6 @@ mod maintenance;
 mod pseudonymize;
 mod schemas;
 mod serve;
+mod sql;
 mod support;
 mod validate;
