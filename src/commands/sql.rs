@@ -160,7 +160,7 @@ async fn shell(args: &Args, mut format: Format) -> anyhow::Result<ExitCode> {
                 (Some("\\d"), name) => match pdn_analytics::sql::describe(&ctx, name).await {
                     Ok(Some(batch)) => print(&[batch], format),
                     Ok(None) => eprintln!("no table {}", name.unwrap_or_default()),
-                    Err(e) => eprintln!("error: {}", error_chain(&e)),
+                    Err(e) => eprintln!("error: {:#}", anyhow::Error::from(e)),
                 },
                 _ => eprintln!("unknown command {entry}\n{SHELL_HELP}"),
             }
@@ -176,7 +176,7 @@ async fn shell(args: &Args, mut format: Format) -> anyhow::Result<ExitCode> {
         let sql = entry.trim().trim_end_matches(';');
         match pdn_analytics::sql::query(&ctx, sql).await {
             Ok(batches) => print(&batches, format),
-            Err(e) => eprintln!("error: {}", error_chain(&e)),
+            Err(e) => eprintln!("error: {:#}", anyhow::Error::from(e)),
         }
     }
     eprintln!();
@@ -186,18 +186,7 @@ async fn shell(args: &Args, mut format: Format) -> anyhow::Result<ExitCode> {
 fn print(batches: &[datafusion::arrow::array::RecordBatch], format: Format) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = pdn_analytics::sql::write(batches, format, &mut out) {
-        eprintln!("error: {}", error_chain(&e));
+        eprintln!("error: {:#}", anyhow::Error::from(e));
     }
     let _ = out.flush();
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
