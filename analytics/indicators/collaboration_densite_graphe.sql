@@ -9,6 +9,17 @@
 --   des paires possibles de chaque département (pas de paire entre départements). Ventilation par nature
 --   de lien: "meeting", "co_accompaniment", "initiative". Les orientations vont vers des services hors
 --   réseau (types de destination, pas des structures): elles ne créent pas de lien.
+-- Name: Density of the network of structures (joint work)
+-- Unit: %
+-- Definition: share of the pairs of active structures in the department that worked together during
+--   the calendar year (at least one link in the collaboration graph: a meeting, training, joint
+--   project or exchange naming both of them; co-accompaniment of a project; initiative in
+--   partnership). Structures in the graph: those that had a contact with a young person during the
+--   year plus those named by a link. Density = distinct links / (n × (n - 1) / 2); over several
+--   departments, the sum of the links over the sum of the possible pairs of each department (no
+--   pair across departments). Breakdown by kind of link: "meeting", "co_accompaniment",
+--   "initiative". Referrals go to services outside the network (destination types, not structures):
+--   they do not create a link.
 -- Sources: collaboration_edges (node_kind = structure), professional_month
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

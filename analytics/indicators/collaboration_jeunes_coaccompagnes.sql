@@ -5,6 +5,13 @@
 --   l'année civile (date locale de l'événement), part de ceux dont les accompagnements de l'année
 --   réunissent au moins 2 structures distinctes ou au moins 2 professionnels distincts (structure et
 --   professionnel porteurs, plus les co-accompagnants nommés, tous accompagnements du jeune confondus).
+-- Name: Young people co-accompanied by at least 2 structures or Promeneurs du Net
+-- Unit: %
+-- Definition: among the young people named in a project accompaniment (opening or addition) during
+--   the calendar year (local date of the event), share of those whose accompaniments of the year
+--   bring together at least 2 distinct structures or at least 2 distinct professionals (lead
+--   structure and lead professional, plus the named co-accompanying ones, across all of the young
+--   person's accompaniments).
 -- Sources: accompaniments (porteurs, co_structures, co_professionals); événements accompaniment
 --   (corrigés: aucun read model ne relie un jeune à ses accompagnements, voir DESIGN.md §9)
 -- Secret statistique: jeunes

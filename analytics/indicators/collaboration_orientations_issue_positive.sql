@@ -5,6 +5,12 @@
 --   referral.made), part de celles dont l'issue connue (la dernière apprise, à n'importe quelle date) est
 --   que le jeune s'est rendu au service (attended). Les orientations sans issue connue restent au
 --   dénominateur. Ventilation par type de destination (code).
+-- Name: Referrals that took effect (known positive outcome)
+-- Unit: %
+-- Definition: among the referrals made during the calendar year (local date of the referral.made
+--   event), share of those whose known outcome (the latest one learnt, at any date) is that the
+--   young person went to the service (attended). Referrals with no known outcome remain in the
+--   denominator. Breakdown by destination type (code).
 -- Sources: referrals; événements referral (uniquement pour le décalage horaire local)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -5,6 +5,13 @@
 --   referral.made) pour 100 jeunes distincts en contact dans l'année (au moins un contact, mois local),
 --   au total puis par type de destination (code). La colonne jeunes donne le nombre de jeunes distincts
 --   orientés dans la case (le total: les jeunes en contact, dénominateur).
+-- Name: Referrals per 100 young people in contact, by destination
+-- Unit: referrals per 100 young people
+-- Definition: number of referrals made during the calendar year (local date of the referral.made
+--   event) per 100 distinct young people in contact during the year (at least one contact, local
+--   month), in total then by destination type (code). The jeunes column gives the number of
+--   distinct young people referred in the cell (for the total: the young people in contact, the
+--   denominator).
 -- Sources: referrals, youth_month; événements referral (uniquement pour le décalage horaire local)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -6,6 +6,13 @@
 --   (collaboration de type "network_meeting") tenue dans l'année (date locale). Ventilation par type de
 --   collaboration (network_meeting, training, co_project, exchange): part des actifs ayant participé à au
 --   moins une collaboration de ce type.
+-- Name: Share of Promeneurs du Net taking part in network meetings
+-- Unit: %
+-- Definition: among the professionals active during the calendar year (at least one contact with a
+--   young person, local month), share of those named among the participants of at least one network
+--   meeting (collaboration of type "network_meeting") held during the year (local date). Breakdown
+--   by collaboration type (network_meeting, training, co_project, exchange): share of the active
+--   professionals who took part in at least one collaboration of that type.
 -- Sources: professional_month; événements collaboration (corrigés: collaboration_edges ne
 --   garde ni le type de collaboration ni les participants isolés, voir DESIGN.md §9)
 -- Secret statistique: aucun

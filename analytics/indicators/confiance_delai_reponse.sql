@@ -4,6 +4,11 @@
 -- Définition: médiane du délai de réponse déclaré (response_delay_minutes) des contacts de l'année
 --   civile (date locale) à l'initiative du jeune pour lesquels ce délai est renseigné (les contacts au
 --   format v1 n'en ont pas).
+-- Name: Median response time to young people's messages
+-- Unit: minutes (median)
+-- Definition: median of the declared response time (response_delay_minutes) of the contacts of the
+--   calendar year (local date) initiated by the young person for which this time is filled in
+--   (contacts in the v1 format do not have one).
 -- Sources: événements contact (corrigés; le délai n'est dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

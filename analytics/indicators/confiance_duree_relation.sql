@@ -5,6 +5,12 @@
 --   (mois local), durée en jours (24 h, avec décimales) entre son premier contact connu et son dernier
 --   contact de l'année ou d'avant; médiane sur ces jeunes. Les jeunes à contact unique (durée nulle)
 --   sont exclus.
+-- Name: Length of the relationship
+-- Unit: days (median)
+-- Definition: for each young person who had at least two contacts, at least one of them during the
+--   calendar year (local month), time in days (24 h, with decimals) between their first known
+--   contact and their last contact of the year or before; median over these young people. Young
+--   people with a single contact (zero length) are excluded.
 -- Sources: youth_month (contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -5,6 +5,12 @@
 --   nommés dans un accompagnement (ouverture ou ajout) dans l'année. Ventilation "au_moins_3_contacts":
 --   la même part parmi les jeunes ayant eu au moins 3 contacts depuis leur premier contact connu jusqu'à
 --   la fin de l'année.
+-- Name: Young people moving on to a project accompaniment
+-- Unit: %
+-- Definition: among the young people in contact during the calendar year (local month), share of
+--   those who were named in an accompaniment (opening or addition) during the year. Breakdown
+--   "au_moins_3_contacts": the same share among the young people who had at least 3 contacts from
+--   their first known contact up to the end of the year.
 -- Sources: youth_month (contacts, accompaniments_joined)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

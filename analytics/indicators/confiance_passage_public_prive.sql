@@ -4,6 +4,11 @@
 -- Définition: parmi les nouveaux jeunes de l'année (premier contact connu dans l'année civile, mois
 --   local) dont le premier contact était public (commentaire, échange visible), part de ceux qui ont eu
 --   ensuite au moins un contact privé (à n'importe quelle date après ce premier contact).
+-- Name: Deepening: moving from a first public contact to a private contact
+-- Unit: %
+-- Definition: among the new young people of the year (first known contact during the calendar year,
+--   local month) whose first contact was public (comment, visible exchange), share of those who
+--   then had at least one private contact (at any date after that first contact).
 -- Sources: youth_month (contact_at, first_public_contact_at, last_private_contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

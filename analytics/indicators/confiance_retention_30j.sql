@@ -5,6 +5,12 @@
 --   local), part de ceux qui ont eu un autre contact 30 jours (30 × 24 h) ou plus après leur premier
 --   contact, à n'importe quelle date ensuite. Ventilation selon que le premier contact était public
 --   ("premier_contact_public") ou privé ("premier_contact_prive").
+-- Name: 30-day retention of new young people
+-- Unit: %
+-- Definition: among the new young people of the year (first known contact during the calendar year,
+--   local month), share of those who had another contact 30 days (30 × 24 h) or more after their
+--   first contact, at any later date. Breakdown by whether the first contact was public
+--   ("premier_contact_public") or private ("premier_contact_prive").
 -- Sources: youth_month (contact_at, first_public_contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

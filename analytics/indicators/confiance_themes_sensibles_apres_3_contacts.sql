@@ -5,6 +5,13 @@
 --   affective et sexualité, violences, harcèlement, emprise, radicalisation) lors d'un contact de l'année
 --   civile (mois local), part de ceux pour qui au moins un de ces contacts avait été précédé d'au moins
 --   3 contacts (depuis le premier contact connu).
+-- Name: Deepening: sensitive topics raised after at least 3 contacts
+-- Unit: %
+-- Definition: among the young people who raised at least one sensitive topic (mental health,
+--   addictions, relationships and sexuality, violence, harassment, grooming/undue influence,
+--   radicalisation) during a contact of the calendar year (local month), share of those for whom at
+--   least one of these contacts had been preceded by at least 3 contacts (since the first known
+--   contact).
 -- Sources: youth_month (contact_at, sensitive_contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

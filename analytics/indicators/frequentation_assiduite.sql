@@ -6,6 +6,13 @@
 --   moins 3 venues (la première comprise) dans les 180 jours (180 × 24 h) qui suivent cette première
 --   venue, à n'importe quelle date. Ventilation selon que le jeune avait ou non eu un contact en ligne
 --   avant sa première venue ("apres_contact_en_ligne", "sans_contact_en_ligne").
+-- Name: Regular attendance (at least 3 visits in 6 months)
+-- Unit: %
+-- Definition: among the young people who came to a structure of the network for the first time
+--   during the calendar year (first known attendance, all structures, local month), share of those
+--   who have at least 3 visits (the first one included) within the 180 days (180 × 24 h) following
+--   that first visit, at any date. Breakdown by whether or not the young person had had an online
+--   contact before their first visit ("apres_contact_en_ligne", "sans_contact_en_ligne").
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

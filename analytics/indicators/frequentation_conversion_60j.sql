@@ -4,6 +4,12 @@
 -- Définition: parmi les nouveaux jeunes de l'année (premier contact en ligne connu dans l'année civile,
 --   mois local), part de ceux qui sont venus dans une structure (événement de fréquentation, toute
 --   structure) entre l'instant de leur premier contact et 60 jours (60 × 24 h) après, bornes comprises.
+-- Name: Conversion from online contact to the structure (60 days)
+-- Unit: %
+-- Definition: among the new young people of the year (first known online contact during the
+--   calendar year, local month), share of those who came to a structure (attendance event, any
+--   structure) between the instant of their first contact and 60 days (60 × 24 h) later, bounds
+--   included.
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -6,6 +6,13 @@
 --   celle d'un jeune qu'elle ne connaissait pas (new_to_structure). Ventilation selon que le jeune avait
 --   eu un contact en ligne avant sa première venue de l'année ("apres_contact_en_ligne") ou non
 --   ("sans_contact_en_ligne").
+-- Name: Young people previously unknown to the structure
+-- Unit: %
+-- Definition: among the young people who came to a structure of the network during the calendar
+--   year (local month of the attendance), share of those at least one of whose visits of the year
+--   is reported by the structure as that of a young person it did not know (new_to_structure).
+--   Breakdown by whether the young person had had an online contact before their first visit of the
+--   year ("apres_contact_en_ligne") or not ("sans_contact_en_ligne").
 -- Sources: youth_month (attendances, attendances_new_to_structure, attended_at, contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

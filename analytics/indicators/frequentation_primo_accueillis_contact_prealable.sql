@@ -4,6 +4,11 @@
 -- Définition: parmi les jeunes venus pour la première fois dans une structure du réseau dans l'année
 --   civile (première fréquentation connue, toutes structures, mois local), part de ceux qui avaient eu
 --   au moins un contact en ligne strictement avant cette première venue.
+-- Name: Share of first-time visitors already met online
+-- Unit: %
+-- Definition: among the young people who came to a structure of the network for the first time
+--   during the calendar year (first known attendance, all structures, local month), share of those
+--   who had had at least one online contact strictly before that first visit.
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

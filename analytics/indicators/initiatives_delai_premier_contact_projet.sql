@@ -5,6 +5,12 @@
 --   l'année civile (premier événement d'ouverture ou de mise à jour le nommant, date locale) et ayant eu
 --   un contact en ligne avant, durée en jours (24 h, avec décimales) entre son premier contact connu et
 --   cette entrée; médiane sur ces jeunes.
+-- Name: Time between the first contact and entry into a project
+-- Unit: days (median)
+-- Definition: for each young person who entered a project accompaniment for the first time during
+--   the calendar year (first opening or update event naming them, local date) and who had had an
+--   online contact before, time in days (24 h, with decimals) between their first known contact and
+--   this entry; median over these young people.
 -- Sources: youth_month (contact_at); événements accompaniment (corrigés: le read model
 --   accompaniments ne nomme pas les jeunes et youth_month ne garde que le mois, voir DESIGN.md §9)
 -- Secret statistique: jeunes

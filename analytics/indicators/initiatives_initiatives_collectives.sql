@@ -3,6 +3,11 @@
 -- Unité: initiatives
 -- Définition: nombre d'initiatives collectives en ligne tenues (atelier, défi, événement: événements
 --   initiative.held non retirés) dans l'année civile (date locale), au total puis par format.
+-- Name: Collective online initiatives
+-- Unit: initiatives
+-- Definition: number of collective online initiatives held (workshop, challenge, event:
+--   initiative.held events not retracted) during the calendar year (local date), in total then by
+--   format.
 -- Sources: événements initiative (corrigés; aucun read model ne porte les initiatives, voir
 --   DESIGN.md §9)
 -- Secret statistique: aucun

@@ -3,6 +3,10 @@
 -- Unité: jeunes
 -- Définition: nombre de jeunes distincts nommés dans un accompagnement de projet (à son ouverture ou
 --   ajoutés par une mise à jour) pendant l'année civile (mois local de l'événement).
+-- Name: Young people involved in an accompanied project
+-- Unit: young people
+-- Definition: number of distinct young people named in a project accompaniment (at its opening or
+--   added by an update) during the calendar year (local month of the event).
 -- Sources: youth_month (accompaniments_joined)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,11 @@
 -- Définition: parmi les accompagnements de projet clos dans l'année civile (date locale de l'événement
 --   accompaniment.closed), part de ceux dont l'issue est "projet abouti" (completed). Ventilation par
 --   type d'accompagnement (individual, collective).
+-- Name: Share of projects carried through to completion
+-- Unit: %
+-- Definition: among the project accompaniments closed during the calendar year (local date of the
+--   accompaniment.closed event), share of those whose outcome is "project completed" (completed).
+--   Breakdown by accompaniment type (individual, collective).
 -- Sources: accompaniments; événements accompaniment (uniquement pour le décalage horaire local de la
 --   clôture)
 -- Secret statistique: aucun

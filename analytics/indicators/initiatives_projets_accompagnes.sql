@@ -4,6 +4,11 @@
 -- Définition: nombre d'accompagnements de projet ouverts dans l'année civile (date locale de l'événement
 --   accompaniment.opened), au total puis par type ("individual" individuel, "collective" collectif).
 --   Les accompagnements sans ouverture (état "orphan") ne comptent pas.
+-- Name: Accompanied projects (opened during the year)
+-- Unit: projects
+-- Definition: number of project accompaniments opened during the calendar year (local date of the
+--   accompaniment.opened event), in total then by type ("individual", "collective"). Accompaniments
+--   without an opening (state "orphan") do not count.
 -- Sources: accompaniments; événements accompaniment (uniquement pour le décalage horaire local de
 --   l'ouverture)
 -- Secret statistique: aucun

@@ -3,6 +3,10 @@
 -- Unité: contacts par jeune et par mois actif
 -- Définition: nombre de contacts de l'année divisé par le nombre de couples (jeune, mois local) de
 --   l'année où le jeune a eu au moins un contact.
+-- Name: Contacts per young person per active month
+-- Unit: contacts per young person per active month
+-- Definition: number of contacts of the year divided by the number of (young person, local month)
+--   pairs of the year in which the young person had at least one contact.
 -- Sources: youth_month
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

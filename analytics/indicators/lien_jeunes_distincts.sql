@@ -5,6 +5,12 @@
 --   un Promeneur du Net dans l'année civile (mois local du contact). Ventilation par tranche d'âge: celle
 --   déclarée au dernier contact du premier mois de l'année où le jeune a été en contact (le read model
 --   garde la dernière tranche de chaque mois).
+-- Name: Distinct young people in contact, by age group
+-- Unit: young people
+-- Definition: number of distinct young people (pseudonym, per department) who had at least one
+--   contact with a Promeneur du Net during the calendar year (local month of the contact).
+--   Breakdown by age group: the one declared at the last contact of the first month of the year in
+--   which the young person was in contact (the read model keeps the last age group of each month).
 -- Sources: youth_month
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

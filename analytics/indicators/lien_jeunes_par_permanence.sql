@@ -4,6 +4,11 @@
 -- Définition: moyenne, sur les permanences en ligne tenues dont le créneau commence dans l'année (date
 --   locale, décalage horaire de l'événement permanence.held), du nombre de jeunes touchés déclaré à la
 --   tenue de la permanence (youths_reached). C'est un nombre déclaré, pas un décompte de pseudonymes.
+-- Name: Young people reached per online drop-in session held
+-- Unit: young people per online drop-in session (mean)
+-- Definition: mean, over the online drop-in sessions held whose slot starts in the year (local
+--   date, time offset of the permanence.held event), of the number of young people reached declared
+--   when the session was held (youths_reached). It is a declared number, not a count of pseudonyms.
 -- Sources: permanences; événements permanence (uniquement pour le décalage horaire local)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,12 @@
 -- Définition: nombre de jeunes distincts dont le premier contact connu (le plus ancien dans les données
 --   conservées, tous mois confondus) a eu lieu dans l'année civile (mois local). Les données d'un jeune
 --   étant effacées 2 ans après son dernier contact, "premier connu" s'entend dans cet historique.
+-- Name: New young people in contact
+-- Unit: young people
+-- Definition: number of distinct young people whose first known contact (the oldest in the retained
+--   data, all months taken together) took place during the calendar year (local month). As a young
+--   person's data are erased 2 years after their last contact, "first known" is to be understood
+--   within this history.
 -- Sources: youth_month
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

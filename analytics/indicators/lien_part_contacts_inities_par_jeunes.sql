@@ -3,6 +3,10 @@
 -- Unité: %
 -- Définition: parmi les contacts de l'année (mois local), part de ceux dont le jeune a pris l'initiative
 --   (initiated_by = youth).
+-- Name: Share of contacts initiated by young people
+-- Unit: %
+-- Definition: among the contacts of the year (local month), share of those initiated by the young
+--   person (initiated_by = youth).
 -- Sources: youth_month
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

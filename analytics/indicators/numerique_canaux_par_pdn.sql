@@ -4,6 +4,11 @@
 -- Définition: pour chaque professionnel actif dans l'année (au moins un contact, mois local), nombre de
 --   canaux distincts sur lesquels il a eu au moins un contact dans l'année (toutes structures
 --   confondues); moyenne sur les professionnels actifs.
+-- Name: Channels used per Promeneur du Net
+-- Unit: channels per professional (mean)
+-- Definition: for each professional active during the year (at least one contact, local month),
+--   number of distinct channels on which they had at least one contact during the year (all
+--   structures taken together); mean over the active professionals.
 -- Sources: professional_month (channels)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,11 @@
 -- Définition: nombre de contacts de l'année civile (date locale du contact: occurred_at + décalage du
 --   producteur), au total puis par canal (code du canal). La colonne jeunes donne le nombre de jeunes
 --   distincts contactés sur ce canal.
+-- Name: Contacts by channel
+-- Unit: contacts
+-- Definition: number of contacts of the calendar year (local date of the contact: occurred_at + the
+--   producer's offset), in total then by channel (channel code). The jeunes column gives the number
+--   of distinct young people contacted on that channel.
 -- Sources: événements contact (corrigés; aucun read model ne compte les contacts par canal (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

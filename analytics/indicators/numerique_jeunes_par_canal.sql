@@ -4,6 +4,11 @@
 -- Définition: nombre de jeunes distincts ayant eu au moins un contact dans l'année civile (mois local),
 --   au total puis par canal: un jeune compte pour chaque canal sur lequel il a été contacté dans l'année
 --   (la somme des canaux dépasse donc le total).
+-- Name: Young people contacted by channel
+-- Unit: young people
+-- Definition: number of distinct young people who had at least one contact during the calendar year
+--   (local month), in total then by channel: a young person counts for each channel on which they
+--   were contacted during the year (the sum over the channels therefore exceeds the total).
 -- Sources: youth_month (channels)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,12 @@
 -- Définition: parmi les contacts de l'année civile (heure locale du producteur: occurred_at + décalage),
 --   part de ceux qui ont lieu en soirée ou la nuit (de 18 h 00 à 5 h 59) ou un samedi ou un dimanche.
 --   Ventilations: "soir" (18 h 00 - 5 h 59, tous jours) et "weekend" (samedi ou dimanche, toute heure).
+-- Name: Share of contacts in the evening or at the weekend
+-- Unit: %
+-- Definition: among the contacts of the calendar year (producer's local time: occurred_at +
+--   offset), share of those that take place in the evening or at night (from 18:00 to 5:59) or on a
+--   Saturday or a Sunday. Breakdowns: "soir" (18:00 - 5:59, every day) and "weekend" (Saturday or
+--   Sunday, any time).
 -- Sources: événements contact (corrigés; le read model youth_month garde les instants UTC des
 --   contacts sans leur décalage horaire (DESIGN.md §9))
 -- Secret statistique: jeunes

@@ -4,6 +4,12 @@
 -- Définition: parmi les contacts de l'année civile (date locale), part de ceux qui abordent au moins un
 --   thème de la vie numérique: "pratiques_numeriques" (pratiques numériques, image) ou "harcelement"
 --   (harcèlement, cyberharcèlement). Ventilation par thème: part des contacts abordant ce thème.
+-- Name: Weight of digital-life topics in contacts
+-- Unit: %
+-- Definition: among the contacts of the calendar year (local date), share of those that address at
+--   least one digital-life topic: "pratiques_numeriques" (digital practices, image) or
+--   "harcelement" (harassment, cyberbullying). Breakdown by topic: share of the contacts addressing
+--   that topic.
 -- Sources: événements contact (corrigés; les thèmes ne sont dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -6,6 +6,13 @@
 --   signalement (prevention.signalement_made de la même préoccupation ou du même jeune), au même instant
 --   ou après, durée en jours (24 h, avec décimales) jusqu'à la première de ces suites; médiane sur ces
 --   préoccupations. Les préoccupations sans suite ne comptent pas.
+-- Name: Median time between a concern and the referral or safeguarding report that follows it
+-- Unit: days (median)
+-- Definition: for each concern recorded during the calendar year (local date) about an identified
+--   young person and followed by a referral of that young person (referral.made, same department)
+--   or by a safeguarding report (prevention.signalement_made of the same concern or of the same
+--   young person), at the same instant or later, time in days (24 h, with decimals) until the first
+--   of these follow-ups; median over these concerns. Concerns without a follow-up do not count.
 -- Sources: referrals; événements prevention (corrigés: aucun read model ne garde l'instant des
 --   préoccupations ni des signalements, voir DESIGN.md §9)
 -- Secret statistique: jeunes

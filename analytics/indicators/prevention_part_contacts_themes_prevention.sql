@@ -4,6 +4,12 @@
 -- Définition: parmi les contacts de l'année civile (mois local), part de ceux qui abordent au moins un
 --   thème de prévention, c'est-à-dire un thème sensible: santé mentale/mal-être, addictions, vie
 --   affective et sexualité, violences, harcèlement/cyberharcèlement, emprise, radicalisation/complotisme.
+-- Name: Share of contacts about a prevention topic
+-- Unit: %
+-- Definition: among the contacts of the calendar year (local month), share of those that address at
+--   least one prevention topic, that is a sensitive topic: mental health/distress, addictions,
+--   relationships and sexuality, violence, harassment/cyberbullying, grooming/undue influence,
+--   radicalisation/conspiracy theories.
 -- Sources: youth_month (contacts, sensitive_contact_at)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,11 @@
 -- Définition: nombre de préoccupations (prevention.concern_flagged) enregistrées dans l'année civile
 --   (mois local) pour des jeunes identifiés, pour 100 jeunes distincts en contact dans l'année (au moins
 --   un contact, mois local). La colonne jeunes donne le dénominateur.
+-- Name: Concerns flagged per 100 young people in contact
+-- Unit: concerns per 100 young people
+-- Definition: number of concerns (prevention.concern_flagged) recorded during the calendar year
+--   (local month) for identified young people, per 100 distinct young people in contact during the
+--   year (at least one contact, local month). The jeunes column gives the denominator.
 -- Sources: youth_month (concerns_flagged, contacts)
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),

@@ -5,6 +5,13 @@
 --   (date locale), au total puis par destination (crip, 119, police, procureur...). À publier au niveau
 --   du département (ou au-dessus) seulement, jamais par structure ou commune. La colonne jeunes donne le
 --   nombre de jeunes distincts concernés.
+-- Name: Safeguarding reports by destination (department level only)
+-- Unit: safeguarding reports
+-- Definition: number of safeguarding reports (prevention.signalement_made not retracted) made
+--   during the calendar year (local date), in total then by destination (crip, 119, police,
+--   procureur...). To be published only at the level of the department (or above), never by
+--   structure or municipality. The jeunes column gives the number of distinct young people
+--   concerned.
 -- Sources: événements prevention (corrigés: la destination n'est dans aucun read model, voir
 --   DESIGN.md §9)
 -- Secret statistique: jeunes

@@ -5,6 +5,12 @@
 --   dernier événement network.structure_registered non retiré) où se trouve au moins une structure
 --   active dans l'année (au moins un contact avec un jeune enregistré par un de ses professionnels).
 --   Les structures actives sans enregistrement ne comptent pas.
+-- Name: Municipalities covered by the network
+-- Unit: municipalities
+-- Definition: number of distinct municipalities (INSEE code declared at the registration of the
+--   structure, last network.structure_registered event not retracted) where at least one structure
+--   active during the year is located (at least one contact with a young person recorded by one of
+--   its professionals). Active structures without a registration do not count.
 -- Sources: professional_month; événements network (structure_registered, corrigés, voir DESIGN.md §9)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

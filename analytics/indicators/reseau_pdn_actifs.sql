@@ -3,6 +3,11 @@
 -- Unité: professionnels
 -- Définition: nombre de professionnels distincts (identifiant du professionnel, par département) ayant
 --   enregistré au moins un contact avec un jeune pendant l'année civile (mois local du contact).
+-- Name: Active Promeneurs du Net
+-- Unit: professionals
+-- Definition: number of distinct professionals (professional identifier, per department) who
+--   recorded at least one contact with a young person during the calendar year (local month of the
+--   contact).
 -- Sources: professional_month
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

@@ -4,6 +4,12 @@
 -- Définition: parmi les permanences en ligne annoncées (événement permanence.scheduled) dont le créneau
 --   commence dans l'année (date locale du début du créneau, avec le décalage horaire de l'annonce),
 --   part de celles qui ont été tenues (état "held"). Les permanences tenues sans annonce ne comptent pas.
+-- Name: Share of announced online drop-in sessions that were held
+-- Unit: %
+-- Definition: among the announced online drop-in sessions (permanence.scheduled event) whose slot
+--   starts in the year (local date of the start of the slot, with the time offset of the
+--   announcement), share of those that were held (state "held"). Sessions held without an
+--   announcement do not count.
 -- Sources: permanences; événements permanence (uniquement pour le décalage horaire local de l'annonce)
 -- Secret statistique: aucun
 WITH p AS (SELECT * FROM params),

@@ -7,6 +7,14 @@
 --   network.structure_registered non retiré; "type:inconnu" sans enregistrement), "territoire:qpv" et
 --   "territoire:rural" pour les structures déclarées en QPV ou en zone rurale (une structure peut être
 --   les deux).
+-- Name: Active structures, by type and by area (QPV, rural)
+-- Unit: structures
+-- Definition: number of distinct structures at least one of whose professionals recorded a contact
+--   with a young person during the calendar year (structure of the contact's envelope). Breakdowns:
+--   "type:<code>" according to the type declared at the registration of the structure (last
+--   network.structure_registered event not retracted; "type:inconnu" without a registration),
+--   "territoire:qpv" and "territoire:rural" for the structures declared as located in a QPV
+--   (priority urban neighbourhood) or in a rural area (a structure can be both).
 -- Sources: professional_month; événements network (structure_registered, corrigés: aucun
 --   read model ne porte le référentiel des structures, voir DESIGN.md §9)
 -- Secret statistique: aucun

@@ -34,7 +34,8 @@ INDICATORS = os.path.join(HERE, "..", "..", "analytics", "indicators")
 PDN = os.environ.get("PDN_BIN") or os.path.join(
     os.environ.get("CARGO_TARGET_DIR", os.path.join(HERE, "..", "..", "target")), "debug", "pdn")
 COLUMNS = ["ventilation", "valeur", "jeunes"]
-HEADER_KEYS = ["Indicateur", "Axe", "Unité", "Définition", "Sources", "Secret statistique"]
+HEADER_KEYS = ["Indicateur", "Axe", "Unité", "Définition", "Name", "Unit", "Definition", "Sources",
+               "Secret statistique"]
 
 
 def header(sql):

@@ -4,8 +4,8 @@
 //!
 //! Contract of a file (checked by the tests for every file):
 //! - a header of `-- Key: value` lines, a value continuing on lines starting with `--   `, with the
-//!   keys `Indicateur`, `Axe`, `Unité`, `Définition`, `Sources`, `Secret statistique`
-//!   (`jeunes` or `aucun`);
+//!   keys `Indicateur`, `Axe`, `Unité`, `Définition`, their English versions `Name`, `Unit`,
+//!   `Definition` (for the English report), `Sources`, `Secret statistique` (`jeunes` or `aucun`);
 //! - then one query reading its parameters from the one-row table `params(year, department)`
 //!   (department NULL: every department) and returning `ventilation` (NULL for the overall value,
 //!   otherwise the breakdown's label), `valeur` (DOUBLE) and `jeunes` (the distinct young people
@@ -45,6 +45,10 @@ pub struct Indicator {
     pub axis: String,
     pub unit: String,
     pub definition: String,
+    /// The English name, unit and definition (`--lang en` reports).
+    pub name_en: String,
+    pub unit_en: String,
+    pub definition_en: String,
     pub sources: String,
     pub secret: Secret,
     #[serde(skip)]
@@ -100,6 +104,9 @@ pub fn parse(id: &'static str, text: &'static str) -> Result<Indicator> {
     let axis = take("Axe")?;
     let unit = take("Unité")?;
     let definition = take("Définition")?;
+    let name_en = take("Name")?;
+    let unit_en = take("Unit")?;
+    let definition_en = take("Definition")?;
     let sources = take("Sources")?;
     let secret = match take("Secret statistique")?.as_str() {
         "jeunes" => Secret::Youths,
@@ -126,6 +133,9 @@ pub fn parse(id: &'static str, text: &'static str) -> Result<Indicator> {
         axis,
         unit,
         definition,
+        name_en,
+        unit_en,
+        definition_en,
         sources,
         secret,
         sql,
@@ -155,7 +165,7 @@ mod tests {
     #[test]
     fn a_header_without_its_secrecy_field_is_refused_by_name() {
         let text = "-- Indicateur: X\n-- Axe: Lien social\n-- Unité: jeunes\n-- Définition: d\n\
-                    --   suite\n-- Sources: youth_month\nSELECT 1 FROM params";
+                    --   suite\n-- Name: X\n-- Unit: youths\n-- Definition: d\n-- Sources: youth_month\nSELECT 1 FROM params";
         let err = parse("x", text).unwrap_err().to_string();
         assert!(err.contains("Secret statistique"), "{err}");
     }
