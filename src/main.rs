@@ -54,6 +54,7 @@ enum Command {
     Schemas(commands::schemas::Args),
     Sql(commands::sql::Args),
     Indicators(commands::indicators::Args),
+    Report(commands::report::Args),
     Serve(commands::serve::Args),
     Users(commands::users::Args),
 }
@@ -84,6 +85,7 @@ fn main() -> std::process::ExitCode {
         Command::Schemas(args) => commands::schemas::run(args),
         Command::Sql(args) => commands::sql::run(args),
         Command::Indicators(args) => commands::indicators::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Users(args) => commands::users::run(args),
     };

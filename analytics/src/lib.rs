@@ -8,11 +8,14 @@
 //!   its output as an aligned table, CSV or JSON;
 //! - [`indicators`]: the evaluation indicators, one SQL file each, computed for a year and a
 //!   department with the previous year and the change, small cells suppressed;
+//! - [`report`]: the yearly impact report (HTML with inline SVG charts, JSON, CSV), from the
+//!   indicators, in French or English, small cells suppressed everywhere;
 //! - [`serve`]: the same tables over the Postgres wire protocol, for authenticated users, each
 //!   restricted to their departments, read-only, with time and memory limits.
 
 mod error;
 pub mod indicators;
+pub mod report;
 pub mod serve;
 pub mod sql;
 pub mod tables;

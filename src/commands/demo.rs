@@ -1,17 +1,19 @@
 //! `pdn demo`: the main job on the embedded default, with no Kafka: two consecutive years of a
-//! department are generated, then ingested into a lake through the same path as production.
-//! Later stages (projection, report) join here as they are built.
+//! department are generated, ingested into a lake through the same path as production, projected
+//! into the read models, and the yearly report of the second year is written.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use pdn_analytics::report::{Lang, Options, Source};
 use pdn_generator::{Config, Scale};
 use pdn_ingest::{ingest_ndjson, BatchConfig, Ingestor, Lake};
 use pdn_schemas::Validator;
 
-/// Run the whole pipeline on a generated department (two consecutive years), without Kafka.
+/// Run the whole pipeline on a generated department (two consecutive years), without Kafka:
+/// generate, ingest, project, and write the yearly impact report (HTML and JSON).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   pdn demo
@@ -46,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let truth_path = args.dir.join("truth.json");
     std::fs::write(&truth_path, serde_json::to_string_pretty(&truth)? + "\n")?;
     eprintln!(
-        "1/3 generated {} events for department {} ({}-{}) in {}",
+        "1/4 generated {} events for department {} ({}-{}) in {}",
         truth.lines.total,
         args.department,
         args.year - 1,
@@ -70,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let stored = ingestor.lake().state().events;
     eprintln!(
-        "2/3 ingested into {}: {stored} events in the store ({} written now, {} already there)",
+        "2/4 ingested into {}: {stored} events in the store ({} written now, {} already there)",
         lake_path.display(),
         report.written,
         report.already_committed,
@@ -81,9 +83,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .block_on(pdn_projector::project(&lake_path, false))
         .with_context(|| format!("cannot project the lake {}", lake_path.display()))?;
     eprintln!(
-        "3/3 projected the read models: {} partitions, {} rows",
+        "3/4 projected the read models: {} partitions, {} rows",
         projected.partitions, projected.rows
     );
+    let options = Options {
+        year: args.year,
+        department: Some(args.department.clone()),
+        lang: Lang::Fr,
+    };
+    let mut source = runtime
+        .block_on(Source::open(&lake_path))
+        .with_context(|| format!("cannot open the lake {}", lake_path.display()))?;
+    let report = super::report::build(&runtime, &mut source, &options, 0, "")?;
+    let report_path = args.dir.join(super::report::file_stem(&options) + ".html");
+    super::report::write_html(&report, &report_path)?;
+    let json_path = report_path.with_extension("json");
+    super::report::write_json(&report, &json_path)?;
+    eprintln!(
+        "4/4 wrote the {} report: {} figures, {} cells hidden (fewer than 11 young people)",
+        args.year,
+        report
+            .axes
+            .iter()
+            .flat_map(|a| &a.indicateurs)
+            .map(|i| i.lignes.len())
+            .sum::<usize>(),
+        report.cellules_masquees.len()
+    );
+    println!("report: {}", report_path.display());
+    println!("report figures (JSON): {}", json_path.display());
     println!("events: {}", events_path.display());
     println!("ground truth: {}", truth_path.display());
     println!(

@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod project;
 pub mod pseudonymize;
+pub mod report;
 pub mod retention;
 pub mod schemas;
 pub mod serve;

@@ -10,6 +10,7 @@ mod ingest;
 mod kafka;
 mod maintenance;
 mod pseudonymize;
+mod report;
 mod schemas;
 mod serve;
 mod sql;

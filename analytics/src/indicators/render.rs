@@ -169,7 +169,7 @@ fn signed(v: f64) -> String {
     }
 }
 
-fn write_csv(rows: &[Vec<String>], out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn write_csv(rows: &[Vec<String>], out: &mut dyn Write) -> std::io::Result<()> {
     for row in rows {
         let fields: Vec<String> = row
             .iter()
