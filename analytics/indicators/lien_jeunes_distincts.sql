@@ -15,7 +15,7 @@
 -- Secret statistique: jeunes
 WITH p AS (SELECT * FROM params),
 ym AS (
-  SELECT y.department, y.youth, y.month_start, y.age_band
+  SELECT y.department, y.youth, y.month_start, y.age_band, y.contact_at
   FROM youth_month y CROSS JOIN p
   WHERE (p.department IS NULL OR y.department = p.department)
     AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
@@ -23,11 +23,17 @@ ym AS (
 first_month AS (
   SELECT department, youth, min(month_start) AS month_start FROM ym GROUP BY department, youth
 ),
-youths AS (
-  SELECT f.department, f.youth, max(ym.age_band) AS age_band
+first_rows AS (
+  SELECT ym.department, ym.youth, ym.age_band, ym.contact_at
   FROM first_month f JOIN ym ON ym.department = f.department AND ym.youth = f.youth AND ym.month_start = f.month_start
-  GROUP BY f.department, f.youth
-)
+),
+instants AS (SELECT department, youth, age_band, unnest(contact_at) AS t FROM first_rows),
+ranked AS (
+  SELECT department, youth, age_band,
+    row_number() OVER (PARTITION BY department, youth ORDER BY t DESC, age_band) AS r
+  FROM instants
+),
+youths AS (SELECT department, youth, age_band FROM ranked WHERE r = 1)
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes FROM youths
   UNION ALL
