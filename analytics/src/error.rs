@@ -33,6 +33,8 @@ pub enum AnalyticsError {
     Tls { path: PathBuf, reason: String },
     #[error("indicator {id}: {reason}")]
     Indicator { id: String, reason: String },
+    #[error("data dictionary (analytics/dictionary.tsv): {0}")]
+    Dictionary(String),
     #[error("cannot write the indicators")]
     Write(#[source] std::io::Error),
 }

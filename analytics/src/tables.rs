@@ -27,6 +27,18 @@ use crate::error::{datafusion, Result};
 pub const DEAD_LETTERS: &str = "dead_letters";
 /// The name of the view over the envelope columns of every event table.
 pub const EVENTS_VIEW: &str = "events";
+/// The envelope columns the `events` view takes from each event table (then `family`).
+pub const EVENTS_VIEW_COLUMNS: &[&str] = &[
+    "event_id",
+    "event_type",
+    "received_version",
+    "occurred_at",
+    "utc_offset_minutes",
+    "source_app",
+    "department",
+    "structure_id",
+    "professional_id",
+];
 
 /// A session over the lake at `root`, at its latest committed version (returned with it).
 pub async fn open(root: &Path) -> Result<(SessionContext, u64)> {
@@ -60,8 +72,8 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
         .iter()
         .map(|f| {
             format!(
-                "SELECT event_id, event_type, received_version, occurred_at, utc_offset_minutes, \
-                 source_app, department, structure_id, professional_id, '{0}' AS family FROM {0}",
+                "SELECT {}, '{1}' AS family FROM {1}",
+                EVENTS_VIEW_COLUMNS.join(", "),
                 f.name()
             )
         })

@@ -6,18 +6,37 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pdn_schemas::json_schema::{event_schema, file_name, published};
 
-/// List the event types and their schema versions, or write their JSON Schemas.
+/// List the event types and their schema versions, write their JSON Schemas, or print the data
+/// dictionary (one line per column of every table `pdn sql` and `pdn serve` show, with its type
+/// and meaning; docs/dictionary.md is this output).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   pdn schemas
-  pdn schemas --out-dir schemas/json")]
+  pdn schemas --out-dir schemas/json
+  pdn schemas --dictionary > docs/dictionary.md
+  pdn schemas --dictionary --lang en > docs/dictionary.en.md")]
 pub struct Args {
     /// Write one `<type>.v<version>.schema.json` file per event type and version into this folder.
-    #[arg(long, env = "PDN_SCHEMAS_OUT_DIR")]
+    #[arg(long, env = "PDN_SCHEMAS_OUT_DIR", conflicts_with = "dictionary")]
     out_dir: Option<PathBuf>,
+    /// Print the data dictionary (Markdown) instead.
+    #[arg(long, env = "PDN_DICTIONARY")]
+    dictionary: bool,
+    /// The dictionary's language.
+    #[arg(long, env = "PDN_LANG", default_value = "fr", value_parser = ["fr", "en"])]
+    lang: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.dictionary {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+        let columns = runtime.block_on(pdn_analytics::dictionary::columns())?;
+        print!(
+            "{}",
+            pdn_analytics::dictionary::markdown(&columns, args.lang == "en")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.out_dir {
         None => {
             for (t, v) in published() {

@@ -1,4 +1,4 @@
-//! `pdn schemas`: the written JSON Schemas are the committed ones.
+//! `pdn schemas`: the written JSON Schemas and the data dictionary are the committed ones.
 
 use crate::support::{ok, pdn};
 
@@ -33,5 +33,30 @@ fn help_shows_examples_and_environment_variables() {
         let help = ok(pdn().args([cmd, "--help"]));
         assert!(help.contains("Examples:"), "{cmd}: {help}");
         assert!(help.contains("[env: PDN_"), "{cmd}: {help}");
+    }
+}
+
+#[test]
+fn the_committed_data_dictionary_is_the_generated_one_for_every_column() {
+    for (lang, file) in [
+        ("fr", "docs/dictionary.md"),
+        ("en", "docs/dictionary.en.md"),
+    ] {
+        let generated = ok(pdn().args(["schemas", "--dictionary", "--lang", lang]));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let committed = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            generated == committed,
+            "{file} is not `pdn schemas --dictionary --lang {lang}`: regenerate it"
+        );
+        for table in [
+            "contact",
+            "youth_month",
+            "events",
+            "dead_letters",
+            "referrals",
+        ] {
+            assert!(generated.contains(&format!("## `{table}`")), "{table}");
+        }
     }
 }
