@@ -68,7 +68,8 @@ fn expected(dir: &Path) -> Vec<Expected> {
 }
 
 fn lake_of(dir: &Path, root: &Path) {
-    let events = std::fs::read(dir.join("events.ndjson")).unwrap();
+    let path = dir.join("events.ndjson");
+    let events = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let validator = Validator::at(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap());
     let mut ingestor = Ingestor::new(
         Lake::open(root).unwrap(),
