@@ -1,5 +1,5 @@
 //! The data dictionary: one line per column of every table evaluators query (event tables, dead
-//! letters, the `events` view, read models), its type taken from the schemas in the code and its
+//! letters, the `events` view, read models, the friendly views of `analytics/views/`), its type taken from the schemas in the code and its
 //! meaning, in French and English, from `analytics/dictionary.tsv`.
 //!
 //! Invariant: the dictionary has exactly the columns of the schemas. A column without a
@@ -7,12 +7,15 @@
 //! test), so the dictionary cannot drift from the tables.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
 use pdn_schemas::Family;
 
-use crate::error::{AnalyticsError, Result};
-use crate::tables::{DEAD_LETTERS, EVENTS_VIEW, EVENTS_VIEW_COLUMNS};
+use crate::error::{datafusion, AnalyticsError, Result};
+use crate::tables::{DEAD_LETTERS, EVENTS_VIEW, EVENTS_VIEW_COLUMNS, VIEW_FILES};
 
 const DESCRIPTIONS: &str = include_str!("../dictionary.tsv");
 
@@ -63,6 +66,22 @@ pub async fn columns() -> Result<Vec<Column>> {
             model.name.to_owned(),
             ("model", pdn_projector::schema::of(model).await?),
         );
+    }
+    let empty = SessionContext::new();
+    for (name, (_, schema)) in &tables {
+        let table = MemTable::try_new(schema.clone(), vec![vec![]])
+            .map_err(datafusion(format!("an empty {name}")))?;
+        empty
+            .register_table(name.as_str(), Arc::new(table))
+            .map_err(datafusion(format!("registering an empty {name}")))?;
+    }
+    for (name, sql) in VIEW_FILES {
+        let frame = empty
+            .sql(sql)
+            .await
+            .map_err(datafusion(format!("planning the view {name}")))?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        tables.insert((*name).to_owned(), ("view", schema));
     }
 
     let mut described: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();

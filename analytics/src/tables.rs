@@ -8,7 +8,10 @@
 //! Tables: one per event family, named after it (`contact`, `referral`...), with the columns of
 //! `pdn_schemas::arrow::table_schema`; `dead_letters`; the view `events`, the envelope columns
 //! of every family with a `family` column; and the projector's read models, by name (`youth_month`,
-//! `accompaniments`... see `pdn_projector::models`), as of the same version.
+//! `accompaniments`... see `pdn_projector::models`), as of the same version; then the views of
+//! `analytics/views/`, one per file, named after it: friendly French names over the read models and
+//! the contacts (`jeunes_par_mois`, `orientations`...), keeping `department`, the scope key of
+//! `pdn serve`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -82,8 +85,15 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<u64> {
     ctx.sql(&format!("CREATE VIEW {EVENTS_VIEW} AS {union}"))
         .await
         .map_err(datafusion("creating the events view"))?;
+    for (name, sql) in VIEW_FILES {
+        ctx.sql(&format!("CREATE VIEW {name} AS {sql}"))
+            .await
+            .map_err(datafusion(format!("creating the view {name}")))?;
+    }
     Ok(state.version)
 }
+
+include!(concat!(env!("OUT_DIR"), "/view_files.rs"));
 
 /// Registers the lake's tables as the indicators read them, at its latest committed version, in
 /// `ctx`; returns the version. Each event family but corrections is the view `<family>` of its

@@ -239,6 +239,8 @@ fn a_departmental_user_sees_only_its_departments_whatever_the_sql() {
         "WITH r AS (SELECT department FROM referral), p AS (SELECT department FROM permanence) \
          SELECT DISTINCT department FROM (SELECT * FROM r UNION ALL SELECT * FROM p) x",
         "SELECT DISTINCT department FROM datafusion.public.network",
+        // a friendly view (analytics/views/)
+        "SELECT DISTINCT department FROM contacts",
     ] {
         assert_eq!(server.rows_82(sql), ["82"], "{sql}");
     }
@@ -246,6 +248,7 @@ fn a_departmental_user_sees_only_its_departments_whatever_the_sql() {
         "SELECT count(*) FROM events WHERE department = '31'",
         "SELECT count(*) FROM contact WHERE department <> '82'",
         "SELECT count(*) FROM (SELECT * FROM events WHERE department = '31') x",
+        "SELECT count(*) FROM contacts WHERE department = '31'",
     ] {
         assert_eq!(server.rows_82(sql), ["0"], "{sql}");
     }

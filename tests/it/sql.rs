@@ -52,6 +52,16 @@ fn the_shell_runs_multi_line_statements_lists_tables_refuses_writes_and_keeps_hi
         "columns of contact: {stdout}"
     );
     assert!(stderr.contains("only queries run here"), "{stderr}");
+    // The friendly views: French names over the same rows.
+    assert!(stdout.contains("jeunes_par_mois,view,"), "{stdout}");
+    let friendly = ok(pdn()
+        .args(["sql", "--format", "csv", "--lake"])
+        .arg(&lake)
+        .args([
+            "-c",
+            "SELECT count(*) AS n, count(DISTINCT canal) > 1 AS canaux FROM contacts",
+        ]));
+    assert_eq!(friendly.lines().nth(1).unwrap(), format!("{n},true"));
     let kept = std::fs::read_to_string(&history).unwrap();
     assert!(
         kept.contains("SELECT count(*) AS n\n  FROM contact;"),
