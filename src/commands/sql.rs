@@ -12,8 +12,10 @@ use pdn_analytics::sql::Format;
 /// Query the event store in SQL (read-only). Tables: one per event family (`contact`,
 /// `permanence`, `accompaniment`, `referral`, `attendance`, `network`, `initiative`,
 /// `collaboration`, `prevention`, `correction`), `dead_letters`, the view `events` (envelope
-/// columns of every family) and the read models of `pdn project` by name. A query sees the lake at
-/// its last committed version. Without a query and on a terminal, starts an interactive shell
+/// columns of every family), the read models of `pdn project` by name, and friendly views with
+/// French names (`jeunes_par_mois`, `orientations`, `accompagnements`, `permanences_en_ligne`,
+/// `activite_des_professionnels`, `contacts`); every column is described by
+/// `pdn schemas --dictionary`. A query sees the lake at its last committed version. Without a query and on a terminal, starts an interactive shell
 /// (multi-line statements ending with `;`, a history file, `\d` to list tables, `\d NAME` for columns).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:

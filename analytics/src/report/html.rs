@@ -159,7 +159,7 @@ fn sentence(chart: &super::Chart, lang: Lang) -> String {
 fn cover(report: &Report, out: &mut String) {
     let lang = report.langue;
     let scope = match &report.departement {
-        Some(d) => format!("{} {d}", lang.pick("Département", "Department")),
+        Some(d) => super::departments::named(d),
         None => lang.pick("France entière", "France").to_owned(),
     };
     let _ = write!(
@@ -347,7 +347,7 @@ fn comparison(report: &Report, out: &mut String) {
         let _ = write!(
             out,
             r#"<tr><th scope="row">{}</th>"#,
-            escape(&line.departement)
+            escape(&super::departments::named(&line.departement))
         );
         for (k, figure) in line.valeurs.iter().enumerate() {
             out.push_str(&cell(

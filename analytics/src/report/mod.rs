@@ -13,6 +13,7 @@
 mod assemble;
 mod charts;
 pub mod csv;
+pub mod departments;
 pub mod html;
 mod reading;
 pub mod text;

@@ -187,11 +187,15 @@ pub fn family(family: Family, lang: Lang) -> &'static str {
 /// The report's title.
 pub fn title(year: i32, department: Option<&str>, lang: Lang) -> String {
     match (department, lang) {
-        (Some(d), Lang::Fr) => {
-            format!("Promeneurs du Net — rapport d'impact {year} — département {d}")
-        }
+        (Some(d), Lang::Fr) => format!(
+            "Promeneurs du Net — rapport d'impact {year} — {}",
+            super::departments::named(d)
+        ),
         (None, Lang::Fr) => format!("Promeneurs du Net — rapport d'impact {year} — France entière"),
-        (Some(d), Lang::En) => format!("Promeneurs du Net — impact report {year} — department {d}"),
+        (Some(d), Lang::En) => format!(
+            "Promeneurs du Net — impact report {year} — {}",
+            super::departments::named(d)
+        ),
         (None, Lang::En) => format!("Promeneurs du Net — impact report {year} — France"),
     }
 }
