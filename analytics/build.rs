@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
     embed("indicators", "INDICATOR_FILES", "indicator_files.rs");
     embed("views", "VIEW_FILES", "view_files.rs");
 }

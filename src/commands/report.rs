@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.all_departments {
         let dir = args.out_dir.as_deref().expect("clap requires --out-dir");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let departments = runtime.block_on(source.departments())?;
+        let departments = runtime.block_on(source.departments())?.to_vec();
         let mut scopes: Vec<Option<String>> = departments.iter().cloned().map(Some).collect();
         scopes.push(None);
         for (n, department) in scopes.into_iter().enumerate() {

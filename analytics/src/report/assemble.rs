@@ -74,13 +74,15 @@ pub const KEY_FIGURES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The lake as reports read it: one session at one committed version, the catalogue, and the
-/// national figures once computed (a run writing every department's report computes them once).
+/// The lake as reports read it: one session at one committed version, the catalogue, and what a
+/// run needs more than once, computed once: the departments (a scan of every event table) and the
+/// national figures of a year (a run writing every department's report needs them for each).
 pub struct Source {
     root: PathBuf,
     ctx: SessionContext,
     version: u64,
     catalogue: Vec<Indicator>,
+    departments: Option<Vec<String>>,
     national: HashMap<i32, National>,
 }
 
@@ -95,13 +97,17 @@ impl Source {
             ctx,
             version,
             catalogue: indicators::catalogue()?,
+            departments: None,
             national: HashMap::new(),
         })
     }
 
     /// The departments with events, in order.
-    pub async fn departments(&self) -> Result<Vec<String>> {
-        departments(&self.ctx).await
+    pub async fn departments(&mut self) -> Result<&[String]> {
+        if self.departments.is_none() {
+            self.departments = Some(departments(&self.ctx).await?);
+        }
+        Ok(self.departments.as_deref().unwrap_or_default())
     }
 
     /// The number of steps [`Source::build`] reports for `options`.
@@ -114,14 +120,14 @@ impl Source {
     /// [`Source::steps`]; the national report's steps need its departments).
     pub async fn build(&mut self, options: &Options, progress: &mut dyn FnMut()) -> Result<Report> {
         let lang = options.lang;
+        let departments = match &options.department {
+            Some(_) => Vec::new(),
+            None => self.departments().await?.to_vec(),
+        };
         let (ctx, catalogue) = (&self.ctx, &self.catalogue);
         let params = Params {
             year: options.year,
             department: options.department.clone(),
-        };
-        let departments = match &options.department {
-            Some(_) => Vec::new(),
-            None => departments(ctx).await?,
         };
         let keys: Vec<&Indicator> = KEY_FIGURES
             .iter()
@@ -258,7 +264,7 @@ fn section(
             let annee = figure(line.current.as_ref());
             let annee_precedente = figure(line.previous.as_ref());
             let libelle = match &line.ventilation {
-                None => lang.pick("Total", "Total").to_owned(),
+                None => "Total".to_owned(),
                 Some(code) => text::label(indicator.id, code, lang).unwrap_or_else(|| code.clone()),
             };
             Row {

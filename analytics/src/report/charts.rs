@@ -32,10 +32,10 @@ impl Place<'_> {
         )
     }
 
-    /// A printed number of the chart.
-    fn number(&self, x: f64, y: f64, anchor: &str, row: usize, value: f64) -> String {
+    /// A printed number of the chart, of CSS class `class` (`v`, or `v on` printed on a bar).
+    fn number(&self, x: f64, y: f64, anchor: &str, class: &str, row: usize, value: f64) -> String {
         format!(
-            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="v" data-ref="{}" data-value="{value}">{}</text>"#,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}" data-ref="{}" data-value="{value}">{}</text>"#,
             self.pointer(row, "annee"),
             text::with_unit(value, &self.section.unite, self.lang)
         )
@@ -96,7 +96,7 @@ fn bars(spec: &Spec, place: &Place) -> (f64, String) {
                     out,
                     r#"<rect x="{left}" y="{y:.1}" width="{w:.1}" height="16" class="cur"/>"#
                 );
-                out.push_str(&place.number(left + w + 6.0, y + 13.0, "start", *r, v));
+                out.push_str(&place.number(left + w + 6.0, y + 13.0, "start", "v", *r, v));
             }
             (false, None) => {
                 let _ = write!(
@@ -175,7 +175,7 @@ fn months(spec: &Spec, place: &Place) -> (f64, String) {
                     r#"<circle cx="{cx:.1}" cy="{:.1}" r="4" class="cur"/>"#,
                     y(v)
                 );
-                out.push_str(&place.number(cx, y(v) - 10.0, "middle", *r, v));
+                out.push_str(&place.number(cx, y(v) - 10.0, "middle", "v", *r, v));
             }
             (false, None) => {}
         }
@@ -213,11 +213,7 @@ fn funnel(spec: &Spec, place: &Place) -> (f64, String) {
                 } else {
                     (centre + w / 2.0 + 30.0, "v")
                 };
-                out.push_str(&place.number(tx, y + 20.0, "middle", *r, v).replacen(
-                    r#"class="v""#,
-                    &format!(r#"class="{class}""#),
-                    1,
-                ));
+                out.push_str(&place.number(tx, y + 20.0, "middle", class, *r, v));
             }
             (false, None) => {}
         }

@@ -119,19 +119,27 @@ pub fn render(report: &Report, generated: chrono::NaiveDate) -> String {
 
 /// A figure as a table cell.
 fn cell(figure: Figure, pointer: &str, unit: &str, lang: Lang) -> String {
+    let class = match figure {
+        Figure { secret: true, .. } => r#" class="secret""#,
+        Figure { valeur: None, .. } => r#" class="na""#,
+        Figure { .. } => "",
+    };
+    format!("<td{class}>{}</td>", shown(figure, pointer, unit, lang))
+}
+
+/// A figure as the page shows it: its number (pointing to `pointer` in the JSON), "< 11" when
+/// secret, "—" when there is none.
+fn shown(figure: Figure, pointer: &str, unit: &str, lang: Lang) -> String {
     match figure {
         Figure { secret: true, .. } => format!(
-            r#"<td class="secret"><abbr title="{}">&lt; {MIN_YOUTHS}</abbr></td>"#,
+            r#"<abbr title="{}">&lt; {MIN_YOUTHS}</abbr>"#,
             lang.pick("secret statistique", "statistical secrecy")
         ),
         Figure {
             valeur: Some(v), ..
-        } => format!(
-            "<td>{}</td>",
-            data(pointer, v, &text::with_unit(v, unit, lang))
-        ),
+        } => data(pointer, v, &text::with_unit(v, unit, lang)),
         Figure { valeur: None, .. } => format!(
-            r#"<td class="na"><abbr title="{}">—</abbr></td>"#,
+            r#"<abbr title="{}">—</abbr>"#,
             lang.pick("non disponible", "not available")
         ),
     }
@@ -170,16 +178,13 @@ fn cover(report: &Report, out: &mut String) {
         escape(&scope)
     );
     for (k, key) in report.chiffres_cles.iter().enumerate() {
-        let value = |figure: Figure, field: &str| match figure {
-            Figure { secret: true, .. } => format!("&lt; {MIN_YOUTHS}"),
-            Figure {
-                valeur: Some(v), ..
-            } => data(
+        let value = |figure: Figure, field: &str| {
+            shown(
+                figure,
                 &format!("/chiffres_cles/{k}/{field}/valeur"),
-                v,
-                &text::with_unit(v, &key.unite, lang),
-            ),
-            Figure { valeur: None, .. } => "—".to_owned(),
+                &key.unite,
+                lang,
+            )
         };
         let national = key.national.map(|n| {
             format!(
@@ -255,11 +260,7 @@ fn indicator_table(
         report.annee,
         lang.pick("Évolution", "Change"),
         if national {
-            format!(
-                r#"<th scope="col">{} {}</th>"#,
-                lang.pick("National", "National"),
-                report.annee
-            )
+            format!(r#"<th scope="col">{} {}</th>"#, "National", report.annee)
         } else {
             String::new()
         }
