@@ -5,13 +5,20 @@
 //! `PDN_<FLAG>` (shown in `--help`).
 
 mod commands;
+mod config;
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Activity and impact analytics for the Promeneurs du Net network.
 #[derive(Debug, Parser)]
 #[command(name = "pdn", version, about, long_about = None, after_help = EXAMPLES)]
 struct Cli {
+    /// Read settings from this TOML file (see `pdn config reference`); flags and environment
+    /// variables win over it.
+    #[arg(long, global = true, env = config::ENV, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,7 +41,8 @@ const EXAMPLES: &str = "Examples:
   pdn serve --lake ./lake --listen 127.0.0.1:5432 --users users.jsonl
   pdn pseudonymize --new-key structure.key
   echo DOSSIER-4521 | pdn pseudonymize --key-file structure.key
-  pdn schemas --out-dir schemas/json";
+  pdn schemas --out-dir schemas/json
+  pdn --config deploy/pdn.toml serve";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -57,6 +65,7 @@ enum Command {
     Report(commands::report::Args),
     Serve(commands::serve::Args),
     Users(commands::users::Args),
+    Config(commands::config::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,7 +76,12 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(error) = config::apply_to_environment(&Cli::command(), &args) {
+        eprintln!("pdn: error: {error:#}");
+        return std::process::ExitCode::from(2);
+    }
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Generate(args) => commands::generate::run(args),
@@ -88,6 +102,7 @@ fn main() -> std::process::ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Users(args) => commands::users::run(args),
+        Command::Config(args) => commands::config::run(args, cli.config, &Cli::command()),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 
 pub mod collect;
 pub mod compact;
+pub mod config;
 pub mod demo;
 pub mod dlq;
 pub mod forget;

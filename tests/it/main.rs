@@ -3,6 +3,7 @@
 
 mod broker;
 mod collect;
+mod config;
 mod demo;
 mod generate;
 mod indicators;
