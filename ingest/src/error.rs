@@ -17,6 +17,10 @@ pub enum IngestError {
         "committed file {path} is missing from the lake (and not in staging): the store is damaged"
     )]
     MissingFile { path: PathBuf },
+    #[error(
+        "committed file {path} is damaged: {reason}; it is not read (restore it from a backup)"
+    )]
+    DamagedFile { path: PathBuf, reason: String },
     #[error("cannot write Parquet file {path}: {source}")]
     Parquet {
         path: PathBuf,

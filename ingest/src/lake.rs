@@ -34,6 +34,7 @@ use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::error::{io, IngestError, Result};
+use crate::integrity::Checksummed;
 use crate::log::{sync_dir, unique_suffix, Commit, CommitLog, FileEntry, LogState};
 
 /// How many times a writer retries claiming a version when others keep taking them first.
@@ -59,6 +60,8 @@ pub struct StagedFile {
     pub staged: String,
     pub rows: u64,
     pub bytes: u64,
+    /// The checksum of its bytes (see [`crate::integrity`]).
+    pub xxh3: String,
 }
 
 /// What a writer wants to commit; the version and final paths are decided by [`Lake::commit`].
@@ -218,11 +221,11 @@ impl Lake {
                 nulls_first: false,
             }]));
         }
-        let file = File::create(&path).map_err(io(&path))?;
+        let file = Checksummed::new(File::create(&path).map_err(io(&path))?);
         let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props.build()))
             .map_err(parquet_error)?;
         writer.write(&batch).map_err(parquet_error)?;
-        let file = writer.into_inner().map_err(parquet_error)?;
+        let (file, xxh3) = writer.into_inner().map_err(parquet_error)?.finish();
         file.sync_all().map_err(io(&path))?;
         let bytes = file.metadata().map_err(io(&path))?.len();
         let staged = path
@@ -236,6 +239,7 @@ impl Lake {
             staged,
             rows: batch.num_rows() as u64,
             bytes,
+            xxh3,
         })
     }
 
@@ -287,6 +291,7 @@ impl Lake {
                     partition: f.partition.clone(),
                     rows: f.rows,
                     bytes: f.bytes,
+                    xxh3: Some(f.xxh3.clone()),
                 })
                 .collect();
             let commit = Commit {
@@ -333,8 +338,16 @@ pub fn month_partition(t: chrono::DateTime<chrono::Utc>) -> String {
 /// died first). The reader then gives it its final name itself, as a hard link: idempotent, so it
 /// does not matter whether the writer links it first, and the staged name it would otherwise open
 /// may vanish at any moment. A lake the reader cannot write (a read-only copy, which nobody moves
-/// files in) is read at the staged path.
+/// files in) is read at the staged path. The file is checked to be the one committed (size and
+/// checksum, see [`crate::integrity`]): a damaged file is an error naming it, never read.
 pub fn readable(root: &Path, file: &FileEntry) -> Result<PathBuf> {
+    let path = located(root, file)?;
+    crate::integrity::check(&path, file)?;
+    Ok(path)
+}
+
+/// Where the committed `file` is, linking it at its final path if it is still staged.
+fn located(root: &Path, file: &FileEntry) -> Result<PathBuf> {
     let target = root.join(&file.path);
     if target.is_file() {
         return Ok(target);

@@ -18,6 +18,7 @@ pub mod dead_letter;
 pub mod dedupe;
 pub mod dlq;
 mod error;
+pub mod integrity;
 pub mod kafka;
 pub mod lake;
 pub mod log;

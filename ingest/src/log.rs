@@ -38,6 +38,10 @@ pub struct FileEntry {
     pub partition: String,
     pub rows: u64,
     pub bytes: u64,
+    /// XXH3-128 of the file's bytes (hex), computed while it was written; absent in commits made
+    /// before checksums existed (see [`crate::integrity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xxh3: Option<String>,
 }
 
 /// The offsets of one source partition covered by a commit, inclusive.

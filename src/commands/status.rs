@@ -18,7 +18,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, env = "PDN_FORMAT", value_parser = ["text", "json"], default_value = "text")]
     format: String,
-    /// Also count distinct event ids by reading every event file.
+    /// Also check every committed file (size, checksum, every page decoded, rows) and count the
+    /// distinct event ids; exits with 1 if a file is missing or damaged or the ids do not match.
     #[arg(long, env = "PDN_VERIFY")]
     verify: bool,
 }
@@ -28,11 +29,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read the lake {}", args.lake.display()))?;
     let lag = pdn_projector::status::lag(&args.lake)
         .with_context(|| format!("cannot read the lake {}", args.lake.display()))?;
+    let sound = status.damaged_files.is_empty()
+        && status
+            .distinct_event_ids_verified
+            .is_none_or(|n| n == status.events);
+    let code = if sound {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     if args.format == "json" {
         let mut json = serde_json::to_value(&status)?;
         json["projector"] = serde_json::to_value(lag)?;
         println!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(code);
     }
     println!("lake {} at version {}", args.lake.display(), status.version);
     match status.last_commit {
@@ -54,6 +64,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "DOES NOT MATCH"
         };
         println!("distinct event ids read from the files: {n} ({verdict} the log)");
+        println!("damaged or missing files: {}", status.damaged_files.len());
+        for file in &status.damaged_files {
+            println!("  {}: {}", file.path, file.reason);
+        }
     }
     println!("duplicates dropped: {}", status.duplicates_dropped);
     let dead: u64 = status.dead_letters_by_reason.values().sum();
@@ -72,5 +86,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => println!("read models: never projected (pdn project)"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -5,6 +5,7 @@ mod broker;
 mod collect;
 mod config;
 mod demo;
+mod faults;
 mod generate;
 mod indicators;
 mod ingest;
