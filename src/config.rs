@@ -63,7 +63,7 @@ impl Settings {
         for (key, value) in table {
             let place = place(&self.path, at, key);
             if let toml::Value::Table(inner) = value {
-                let path = [at, &[key.clone()]].concat();
+                let path = [at, std::slice::from_ref(key)].concat();
                 if find(cli, &path).is_none() {
                     bail!("{place}: no command `pdn {}`", path.join(" "));
                 }
