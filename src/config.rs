@@ -163,9 +163,14 @@ fn config_path(args: &[OsString]) -> Option<PathBuf> {
             return Some(PathBuf::from(path));
         }
     }
-    std::env::var_os(ENV)
-        .filter(|path| !path.is_empty())
-        .map(PathBuf::from)
+    match std::env::var_os(ENV) {
+        Some(path) if path.is_empty() => {
+            // An empty variable means no file (clap would refuse it as a path).
+            std::env::remove_var(ENV);
+            None
+        }
+        path => path.map(PathBuf::from),
+    }
 }
 
 /// The subcommand names at the start of `args` (e.g. `["users", "add"]`), skipping flags.

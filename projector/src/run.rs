@@ -15,6 +15,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::SessionContext;
 use pdn_ingest::lake::{CommitDraft, Lake};
 use pdn_ingest::log::{CommitLog, LogState, OffsetRange};
@@ -89,6 +90,10 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
             report.partitions += 1;
             report.amended += applied.amended;
             report.ignored_amendments += applied.ignored;
+            if !rebuild && model.scope == Scope::Whole && holds(root, &state, model, &batch)? {
+                // The same rows: the file stays, and the models using it need no recomputing.
+                continue;
+            }
             draft.remove.extend(
                 state
                     .files_of(&model.table())
@@ -287,6 +292,46 @@ async fn target_partitions(
         }
     }
     Ok(partitions)
+}
+
+/// Whether the lake already holds exactly `batch` as the whole model `model` (so its file, written
+/// from the same rows, would have the same bytes).
+fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> Result<bool> {
+    let table = model.table();
+    let files: Vec<_> = state.files_of(&table).collect();
+    let [file] = files.as_slice() else {
+        return Ok(files.is_empty() && batch.num_rows() == 0);
+    };
+    if file.rows != batch.num_rows() as u64 {
+        return Ok(false);
+    }
+    let path = pdn_ingest::lake::readable(root, file)?;
+    let context = || format!("reading the model {}", path.display());
+    let opened = std::fs::File::open(&path).map_err(|source| {
+        pdn_ingest::IngestError::Io {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    let parquet = |e| datafusion::error::DataFusionError::ParquetError(Box::new(e));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
+        .and_then(|builder| builder.build())
+        .map_err(parquet)
+        .map_err(datafusion(context()))?;
+    let mut held = Vec::new();
+    for read in reader {
+        let read = read
+            .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
+            .map_err(datafusion(context()))?;
+        held.push(read);
+    }
+    let Some(first) = held.first() else {
+        return Ok(batch.num_rows() == 0);
+    };
+    let held = concat_batches(&first.schema(), &held)
+        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
+        .map_err(datafusion(context()))?;
+    Ok(held.columns() == batch.columns())
 }
 
 /// What every partition's computation reads besides the events: the lake's state, the
