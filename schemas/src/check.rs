@@ -6,7 +6,7 @@ use std::hash::Hash;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
-use crate::event::{Family, Payload};
+use crate::event::{Envelope, Family, Payload};
 use crate::ids::*;
 use crate::reason::{describe_masked, Reason, Rejection};
 
@@ -96,9 +96,10 @@ fn youths(path: &str, ys: &[YouthPseudonym]) -> Result<(), Rejection> {
     unique(path, ys)
 }
 
-fn ident(path: &str, id: &str) -> Result<(), Rejection> {
+/// An identifier chosen by an app: its format, then no date of birth in it.
+fn ident(b: &TimeBounds, path: &str, id: &str) -> Result<(), Rejection> {
     if is_identifier(id) {
-        Ok(())
+        crate::pii::check_identifier(path, id, b.latest.date_naive())
     } else {
         Err(Rejection::new(
             Reason::InvalidIdentifier,
@@ -109,9 +110,13 @@ fn ident(path: &str, id: &str) -> Result<(), Rejection> {
     }
 }
 
-fn idents<T: AsRef<str> + Eq + Hash>(path: &str, ids: &[T]) -> Result<(), Rejection> {
+fn idents<T: AsRef<str> + Eq + Hash>(
+    b: &TimeBounds,
+    path: &str,
+    ids: &[T],
+) -> Result<(), Rejection> {
     for (i, id) in ids.iter().enumerate() {
-        ident(&format!("{path}[{i}]"), id.as_ref())?;
+        ident(b, &format!("{path}[{i}]"), id.as_ref())?;
     }
     unique(path, ids)
 }
@@ -202,6 +207,38 @@ fn slot(
     )
 }
 
+/// Checks what ties the payload to its envelope: a structure's commune lies in the event's
+/// department, a correction targets another event, a permanence is reported held once started.
+pub fn check_event(envelope: &Envelope, payload: &Payload) -> Result<(), Rejection> {
+    match payload {
+        Payload::StructureRegistered(p) => consistent(
+            commune_in_department(p.commune.as_str(), envelope.department.as_str()),
+            "payload.commune",
+            &format!("a commune of department {}", envelope.department),
+            &format!("commune {}", p.commune.as_str()),
+        ),
+        Payload::EventRetracted(p) => consistent(
+            p.target_event_id != envelope.event_id,
+            "payload.target_event_id",
+            "another event's id",
+            "the correction's own id",
+        ),
+        Payload::EventAmended(p) => consistent(
+            p.target_event_id != envelope.event_id,
+            "payload.target_event_id",
+            "another event's id",
+            "the correction's own id",
+        ),
+        Payload::PermanenceHeld(p) => consistent(
+            envelope.occurred_at >= p.slot_start,
+            "occurred_at",
+            "a permanence reported held once its slot started",
+            "a report before the slot",
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Checks what serde could not in a typed payload. Paths start with `payload.`.
 pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection> {
     match payload {
@@ -222,7 +259,7 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             }
         }
         Payload::AgreementStarted(p) => {
-            ident("payload.agreement_id", p.agreement_id.as_str())?;
+            ident(b, "payload.agreement_id", p.agreement_id.as_str())?;
             b.check_date("payload.starts_on", &p.starts_on, false)?;
             b.check_date("payload.ends_on", &p.ends_on, true)?;
             consistent(
@@ -233,13 +270,13 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             )
         }
         Payload::AgreementEnded(p) => {
-            ident("payload.agreement_id", p.agreement_id.as_str())?;
+            ident(b, "payload.agreement_id", p.agreement_id.as_str())?;
             b.check_date("payload.ended_on", &p.ended_on, false)
         }
         Payload::ContactRecorded(p) => {
             youth("payload.youth", &p.youth)?;
             if let Some(id) = &p.permanence_id {
-                ident("payload.permanence_id", id.as_str())?;
+                ident(b, "payload.permanence_id", id.as_str())?;
             }
             consistent(
                 p.in_permanence || p.permanence_id.is_none(),
@@ -262,27 +299,29 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             Ok(())
         }
         Payload::PermanenceScheduled(p) => {
-            ident("payload.permanence_id", p.permanence_id.as_str())?;
+            ident(b, "payload.permanence_id", p.permanence_id.as_str())?;
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
             slot(b, &p.slot_start, &p.slot_end, true)
         }
         Payload::PermanenceHeld(p) => {
-            ident("payload.permanence_id", p.permanence_id.as_str())?;
+            ident(b, "payload.permanence_id", p.permanence_id.as_str())?;
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
             range("payload.youths_reached", p.youths_reached.into(), 1000)?;
             slot(b, &p.slot_start, &p.slot_end, false)
         }
-        Payload::PermanenceCancelled(p) => ident("payload.permanence_id", p.permanence_id.as_str()),
+        Payload::PermanenceCancelled(p) => {
+            ident(b, "payload.permanence_id", p.permanence_id.as_str())
+        }
         Payload::AccompanimentOpened(p) => {
-            ident("payload.accompaniment_id", p.accompaniment_id.as_str())?;
+            ident(b, "payload.accompaniment_id", p.accompaniment_id.as_str())?;
             count("payload.youths", p.youths.len(), 1, 50)?;
             youths("payload.youths", &p.youths)?;
             count("payload.co_professionals", p.co_professionals.len(), 0, 20)?;
-            idents("payload.co_professionals", &p.co_professionals)?;
+            idents(b, "payload.co_professionals", &p.co_professionals)?;
             count("payload.co_structures", p.co_structures.len(), 0, 20)?;
-            idents("payload.co_structures", &p.co_structures)?;
+            idents(b, "payload.co_structures", &p.co_structures)?;
             consistent(
                 p.kind == crate::taxonomy::AccompanimentKind::Collective || p.youths.len() == 1,
                 "payload.youths",
@@ -291,25 +330,35 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             )
         }
         Payload::AccompanimentUpdated(p) => {
-            ident("payload.accompaniment_id", p.accompaniment_id.as_str())?;
+            ident(b, "payload.accompaniment_id", p.accompaniment_id.as_str())?;
             count("payload.youths_added", p.youths_added.len(), 0, 50)?;
             youths("payload.youths_added", &p.youths_added)?;
             count("payload.youths_left", p.youths_left.len(), 0, 50)?;
             youths("payload.youths_left", &p.youths_left)?;
+            consistent(
+                !p.youths_added.iter().any(|y| p.youths_left.contains(y)),
+                "payload.youths_left",
+                "no young person both added and leaving in one update",
+                "a young person in both lists",
+            )?;
             count(
                 "payload.co_professionals_added",
                 p.co_professionals_added.len(),
                 0,
                 20,
             )?;
-            idents("payload.co_professionals_added", &p.co_professionals_added)?;
+            idents(
+                b,
+                "payload.co_professionals_added",
+                &p.co_professionals_added,
+            )?;
             count(
                 "payload.co_structures_added",
                 p.co_structures_added.len(),
                 0,
                 20,
             )?;
-            idents("payload.co_structures_added", &p.co_structures_added)?;
+            idents(b, "payload.co_structures_added", &p.co_structures_added)?;
             consistent(
                 !(p.youths_added.is_empty()
                     && p.youths_left.is_empty()
@@ -321,16 +370,16 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
             )
         }
         Payload::AccompanimentClosed(p) => {
-            ident("payload.accompaniment_id", p.accompaniment_id.as_str())
+            ident(b, "payload.accompaniment_id", p.accompaniment_id.as_str())
         }
         Payload::ReferralMade(p) => {
-            ident("payload.referral_id", p.referral_id.as_str())?;
+            ident(b, "payload.referral_id", p.referral_id.as_str())?;
             youth("payload.youth", &p.youth)
         }
-        Payload::ReferralOutcomeKnown(p) => ident("payload.referral_id", p.referral_id.as_str()),
+        Payload::ReferralOutcomeKnown(p) => ident(b, "payload.referral_id", p.referral_id.as_str()),
         Payload::AttendanceRecorded(p) => youth("payload.youth", &p.youth),
         Payload::InitiativeHeld(p) => {
-            ident("payload.initiative_id", p.initiative_id.as_str())?;
+            ident(b, "payload.initiative_id", p.initiative_id.as_str())?;
             count("payload.channels", p.channels.len(), 1, 13)?;
             unique("payload.channels", &p.channels)?;
             range("payload.youths_count", p.youths_count.into(), 100_000)?;
@@ -340,22 +389,22 @@ pub fn check_payload(payload: &Payload, b: &TimeBounds) -> Result<(), Rejection>
                 0,
                 20,
             )?;
-            idents("payload.partner_structures", &p.partner_structures)
+            idents(b, "payload.partner_structures", &p.partner_structures)
         }
         Payload::CollaborationRecorded(p) => {
-            ident("payload.collaboration_id", p.collaboration_id.as_str())?;
+            ident(b, "payload.collaboration_id", p.collaboration_id.as_str())?;
             count("payload.participants", p.participants.len(), 1, 200)?;
-            idents("payload.participants", &p.participants)?;
+            idents(b, "payload.participants", &p.participants)?;
             count("payload.structures", p.structures.len(), 1, 100)?;
-            idents("payload.structures", &p.structures)?;
+            idents(b, "payload.structures", &p.structures)?;
             range("payload.duration_minutes", p.duration_minutes.into(), 1440)
         }
         Payload::ConcernFlagged(p) => {
-            ident("payload.concern_id", p.concern_id.as_str())?;
+            ident(b, "payload.concern_id", p.concern_id.as_str())?;
             youth("payload.youth", &p.youth)
         }
         Payload::SignalementMade(p) => {
-            ident("payload.concern_id", p.concern_id.as_str())?;
+            ident(b, "payload.concern_id", p.concern_id.as_str())?;
             youth("payload.youth", &p.youth)
         }
         Payload::EventRetracted(p) => {

@@ -15,7 +15,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::check::{check_payload, event_id, TimeBounds};
+use crate::check::{check_event, check_payload, event_id, TimeBounds};
 use crate::event::{Envelope, Event, EventType, Payload};
 use crate::ids::*;
 use crate::payload::ContactRecordedV1;
@@ -54,7 +54,7 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
         return None;
     }
     event_id("event_id", wire.event_id).ok()?;
-    let occurred_at = chrono::DateTime::parse_from_rfc3339(wire.occurred_at).ok()?;
+    let occurred_at = crate::time::instant(wire.occurred_at)?;
     bounds.check("occurred_at", &occurred_at).ok()?;
     let formatted = |s: &str, ok: fn(&str) -> bool| ok(s).then(|| s.to_owned());
     let envelope = Envelope {
@@ -74,6 +74,7 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
         _ => Payload::from_json(event_type, raw).ok()?,
     };
     check_payload(&payload, bounds).ok()?;
+    check_event(&envelope, &payload).ok()?;
     Some(Event {
         envelope,
         payload,

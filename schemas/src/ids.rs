@@ -16,8 +16,10 @@ pub const EVENT_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$";
 pub const IDENTIFIER_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._:-]{1,63}$";
 /// Regular expression of a department code (INSEE): metropolitan, Corsica, overseas.
 pub const DEPARTMENT_PATTERN: &str = "^(0[1-9]|1[0-9]|2[1-9]|2A|2B|[3-8][0-9]|9[0-5]|97[1-6])$";
-/// Regular expression of a commune code (INSEE, five characters).
-pub const COMMUNE_PATTERN: &str = "^([0-9]{2}|2A|2B)[0-9]{3}$";
+/// Regular expression of a commune code (INSEE, five characters): a department code, then the
+/// commune's number in it (two digits overseas, three elsewhere).
+pub const COMMUNE_PATTERN: &str =
+    "^((0[1-9]|1[0-9]|2[1-9]|2A|2B|[3-8][0-9]|9[0-5])[0-9]{3}|97[1-6][0-9]{2})$";
 /// Regular expression of the sending application's name.
 pub const SOURCE_APP_PATTERN: &str = "^[a-z][a-z0-9._-]{1,31}$";
 
@@ -144,8 +146,14 @@ pub fn is_department(s: &str) -> bool {
 /// Whether `s` is a commune code ([`COMMUNE_PATTERN`]).
 pub fn is_commune(s: &str) -> bool {
     s.len() == 5
-        && (s[..2].bytes().all(|b| b.is_ascii_digit()) || &s[..2] == "2A" || &s[..2] == "2B")
+        && s.is_ascii()
         && s[2..].bytes().all(|b| b.is_ascii_digit())
+        && (is_department(&s[..2]) || (s.starts_with("97") && is_department(&s[..3])))
+}
+
+/// Whether the commune `commune` lies in the department `department` (its code starts with it).
+pub fn commune_in_department(commune: &str, department: &str) -> bool {
+    is_commune(commune) && is_department(department) && commune.starts_with(department)
 }
 
 /// Whether `s` is an application name ([`SOURCE_APP_PATTERN`]).
@@ -171,6 +179,10 @@ mod tests {
         assert!(!is_department("20") && !is_department("00") && !is_department("96"));
         assert!(!is_department("977"));
         assert!(is_commune("82121") && is_commune("2A004") && !is_commune("8212"));
+        assert!(is_commune("97411") && !is_commune("00000") && !is_commune("96001"));
+        assert!(!is_commune("97711") && !is_commune("20004"));
+        assert!(commune_in_department("82121", "82") && commune_in_department("97411", "974"));
+        assert!(!commune_in_department("75056", "82") && !commune_in_department("97411", "97"));
         assert!(is_event_id("0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"));
         assert!(!is_event_id("short") && !is_event_id("has space!"));
         assert!(is_source_app("pdn-mobile") && !is_source_app("PDN"));

@@ -21,6 +21,7 @@ pub mod pii;
 pub mod pseudonym;
 pub mod reason;
 pub mod taxonomy;
+pub mod time;
 pub mod upcast;
 pub mod validate;
 

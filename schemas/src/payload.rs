@@ -43,7 +43,9 @@ pub struct StructureRegistered {
 pub struct AgreementStarted {
     pub agreement_id: LocalId,
     pub subject: AgreementSubject,
+    #[serde(deserialize_with = "crate::time::de_date")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::time::de_date")]
     pub ends_on: NaiveDate,
 }
 
@@ -53,6 +55,7 @@ pub struct AgreementStarted {
 pub struct AgreementEnded {
     pub agreement_id: LocalId,
     pub subject: AgreementSubject,
+    #[serde(deserialize_with = "crate::time::de_date")]
     pub ended_on: NaiveDate,
 }
 
@@ -101,7 +104,9 @@ pub struct ContactRecordedV1 {
 #[serde(deny_unknown_fields)]
 pub struct PermanenceScheduled {
     pub permanence_id: LocalId,
+    #[serde(deserialize_with = "crate::time::de_instant")]
     pub slot_start: DateTime<FixedOffset>,
+    #[serde(deserialize_with = "crate::time::de_instant")]
     pub slot_end: DateTime<FixedOffset>,
     #[schemars(length(min = 1, max = 13))]
     pub channels: Vec<Channel>,
@@ -112,7 +117,9 @@ pub struct PermanenceScheduled {
 #[serde(deny_unknown_fields)]
 pub struct PermanenceHeld {
     pub permanence_id: LocalId,
+    #[serde(deserialize_with = "crate::time::de_instant")]
     pub slot_start: DateTime<FixedOffset>,
+    #[serde(deserialize_with = "crate::time::de_instant")]
     pub slot_end: DateTime<FixedOffset>,
     #[schemars(length(min = 1, max = 13))]
     pub channels: Vec<Channel>,

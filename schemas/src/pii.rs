@@ -161,14 +161,33 @@ fn check_key(key: &str, path: &str) -> Result<(), Rejection> {
     } else {
         None
     };
-    match reason {
-        Some(reason) => Err(Rejection::new(
+    if let Some(reason) = reason {
+        return Err(Rejection::new(
             reason,
             path,
             "no field holding personal data or free text",
             format!("field \"{}\"", key.chars().take(40).collect::<String>()),
-        )),
-        None => Ok(()),
+        ));
+    }
+    check_key_text(key, path)
+}
+
+/// A key outside the schema is reported by name later (`unknown_field`), so first its text gets
+/// the value rules: a key that is itself an e-mail address, a phone number, a date or free text is
+/// reported as such, and one with characters no field name has is refused before being echoed.
+/// The path of such a rejection stops before the key, which is never quoted.
+fn check_key_text(key: &str, path: &str) -> Result<(), Rejection> {
+    let parent = path.strip_suffix(key).unwrap_or("").trim_end_matches('.');
+    check_string_slowly(key, parent, "")?;
+    if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            Reason::InvalidCharacters,
+            parent,
+            "a field name of letters, digits and '_'",
+            describe_masked("a field name", key),
+        ))
     }
 }
 
@@ -192,7 +211,7 @@ pub(crate) fn check_scanned_string(
 ) -> Result<(), Rejection> {
     let bytes = s.as_bytes();
     if bytes.len() <= MAX_STRING_CHARS && only_code_bytes {
-        let phone_like = matches!(bytes.first(), Some(b'0' | b'+')) && looks_like_phone(s);
+        let phone_like = matches!(bytes.first(), Some(b'0' | b'+' | b'3')) && looks_like_phone(s);
         let date_like = bytes.len() == 10 && !DATE_FIELDS.contains(&key) && looks_like_bare_date(s);
         if !phone_like && !date_like {
             return Ok(());
@@ -202,6 +221,22 @@ pub(crate) fn check_scanned_string(
 }
 
 fn check_string_slowly(s: &str, path: &str, key: &str) -> Result<(), Rejection> {
+    if let Some(reason) = personal_data(s, key) {
+        let (expected, kind) = match reason {
+            Reason::EmailAddress => ("a code or identifier", "an e-mail address"),
+            Reason::PhoneNumber => ("a code or identifier", "a phone number"),
+            _ => (
+                "no calendar date outside the schema's date fields (ages are sent as age bands)",
+                "a date",
+            ),
+        };
+        return Err(Rejection::new(
+            reason,
+            path,
+            expected,
+            describe_masked(kind, s),
+        ));
+    }
     let reject = |reason: Reason, expected: &str, kind: &str| {
         Err(Rejection::new(
             reason,
@@ -210,27 +245,6 @@ fn check_string_slowly(s: &str, path: &str, key: &str) -> Result<(), Rejection> 
             describe_masked(kind, s),
         ))
     };
-    if looks_like_email(s) {
-        return reject(
-            Reason::EmailAddress,
-            "a code or identifier",
-            "an e-mail address",
-        );
-    }
-    if looks_like_phone(s) {
-        return reject(
-            Reason::PhoneNumber,
-            "a code or identifier",
-            "a phone number",
-        );
-    }
-    if !DATE_FIELDS.contains(&key) && looks_like_bare_date(s) {
-        return reject(
-            Reason::DateOfBirth,
-            "no calendar date outside the schema's date fields (ages are sent as age bands)",
-            "a date",
-        );
-    }
     if s.chars().any(char::is_whitespace) {
         return reject(
             Reason::FreeText,
@@ -251,6 +265,45 @@ fn check_string_slowly(s: &str, path: &str, key: &str) -> Result<(), Rejection> 
     Ok(())
 }
 
+/// The kind of personal data `s` (the value of `key`) looks like, if any.
+fn personal_data(s: &str, key: &str) -> Option<Reason> {
+    if looks_like_email(s) {
+        Some(Reason::EmailAddress)
+    } else if looks_like_phone(s) {
+        Some(Reason::PhoneNumber)
+    } else if !DATE_FIELDS.contains(&key) && looks_like_bare_date(s) {
+        Some(Reason::DateOfBirth)
+    } else {
+        None
+    }
+}
+
+/// Checks an identifier chosen by an app (a structure, professional, accompaniment... id) for a
+/// young person's date of birth inside it: a part between separators that is a date 8 to 30
+/// years ago written `YYYYMMDD` or `DDMMYYYY` (`lucas.martin.20090412`). Event ids and pseudonyms
+/// have their own formats and are not concerned.
+pub fn check_identifier(path: &str, id: &str, today: chrono::NaiveDate) -> Result<(), Rejection> {
+    use chrono::Datelike;
+    let years = (today.year() - 30)..=(today.year() - 8);
+    let birth_like = |part: &str| {
+        part.len() == 8
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && ["%Y%m%d", "%d%m%Y"].iter().any(|format| {
+                chrono::NaiveDate::parse_from_str(part, format)
+                    .is_ok_and(|d| years.contains(&d.year()))
+            })
+    };
+    if id.split(['.', '_', '-', ':']).any(birth_like) {
+        return Err(Rejection::new(
+            Reason::DateOfBirth,
+            path,
+            "an identifier without a date of birth in it",
+            describe_masked("an identifier with a date", id),
+        ));
+    }
+    Ok(())
+}
+
 /// `local@domain.tld`, possibly inside a longer string.
 fn looks_like_email(s: &str) -> bool {
     s.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
@@ -266,9 +319,14 @@ fn looks_like_email(s: &str) -> bool {
 }
 
 /// A French or international phone number: 9 to 15 digits, optionally grouped by spaces, dots,
-/// dashes or parentheses, starting with `0`, `+` or `00`.
+/// dashes or parentheses, starting with `0`, `+` or `00`; or a French number in international
+/// form without its `+` (`33` and nine digits).
 fn looks_like_phone(s: &str) -> bool {
     let t = s.trim();
+    let b = t.as_bytes();
+    if b.len() == 11 && b.starts_with(b"33") && b[2] != b'0' && b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
     if !(t.starts_with('0') || t.starts_with('+')) {
         return false;
     }

@@ -38,6 +38,7 @@ reasons! {
     EventTooLarge = "event_too_large", "the event is larger than the maximum size";
     InvalidUtf8 = "invalid_utf8", "the bytes are not valid UTF-8";
     MalformedJson = "malformed_json", "the bytes are not one JSON document";
+    DuplicateKey = "duplicate_key", "an object gives the same key twice";
     NotAnObject = "not_an_object", "the event is not a JSON object";
     TooDeep = "too_deep", "the event nests objects or arrays too deeply";
     MissingField = "missing_field", "a required field is missing";

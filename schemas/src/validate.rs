@@ -15,7 +15,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value};
 
-use crate::check::{check_payload, event_id, TimeBounds};
+use crate::check::{check_event, check_payload, event_id, TimeBounds};
 use crate::event::{Envelope, Event, EventType, Payload, ENVELOPE_FIELDS};
 use crate::ids::*;
 use crate::reason::{describe, describe_masked, Reason, Rejection};
@@ -64,19 +64,7 @@ impl Validator {
         if let Some(event) = crate::fast::accept(&self.bounds, text) {
             return Ok(event);
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Rejection::new(
-                Reason::MalformedJson,
-                "",
-                "one JSON object",
-                format!(
-                    "{} at line {} column {}",
-                    json_error_kind(&e),
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let value = parse(text)?;
         self.validate_value(value)
     }
 
@@ -175,6 +163,7 @@ impl Validator {
         let payload = crate::upcast::read_payload(event_type, version, payload_value)
             .map_err(|e| serde_rejection("payload", &e))?;
         check_payload(&payload, &self.bounds)?;
+        check_event(&envelope, &payload)?;
         if let Payload::EventAmended(amended) = &payload {
             let replacement = Payload::from_value(
                 amended.target_type,
@@ -254,16 +243,124 @@ fn schema_version(object: &Map<String, Value>, t: EventType) -> Result<u16, Reje
     }
 }
 
-/// Parses an RFC 3339 timestamp, which must carry its UTC offset.
+/// Parses an RFC 3339 timestamp, which must carry its UTC offset ([`crate::time::instant`]).
 fn timestamp(path: &str, s: &str) -> Result<DateTime<FixedOffset>, Rejection> {
-    DateTime::parse_from_rfc3339(s).map_err(|_| {
+    crate::time::instant(s).ok_or_else(|| {
         Rejection::new(
             Reason::InvalidTimestamp,
             path,
-            "an RFC 3339 timestamp with its UTC offset, e.g. 2025-03-14T18:22:05+01:00",
+            "an RFC 3339 timestamp with a real UTC offset, e.g. 2025-03-14T18:22:05+01:00",
             describe(&Value::String(s.to_owned())),
         )
     })
+}
+
+/// Reads `text` as one JSON document, refusing an object that gives a key twice (which value
+/// counts would depend on the reader: RFC 8259 leaves it open).
+pub fn parse(text: &str) -> Result<Value, Rejection> {
+    serde_json::from_str::<Strict>(text)
+        .map(|strict| strict.0)
+        .map_err(|e| {
+            let message = e.to_string();
+            if let Some(key) = message.strip_prefix(DUPLICATE_KEY) {
+                let key = key.split(" at line").next().unwrap_or_default();
+                let plain = key.len() <= 40 && key.bytes().all(crate::pii::is_code_byte);
+                return Rejection::new(
+                    Reason::DuplicateKey,
+                    if plain { key } else { "" },
+                    "each key once per object",
+                    describe_masked("a key given twice", key),
+                );
+            }
+            if message.starts_with("recursion limit exceeded") {
+                return Rejection::new(
+                    Reason::TooDeep,
+                    "",
+                    format!("at most {} levels of nesting", crate::pii::MAX_DEPTH),
+                    "deeper nesting",
+                );
+            }
+            Rejection::new(
+                Reason::MalformedJson,
+                "",
+                "one JSON object",
+                format!(
+                    "{} at line {} column {}",
+                    json_error_kind(&e),
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+}
+
+const DUPLICATE_KEY: &str = "duplicate key ";
+
+/// A JSON value read like `serde_json::Value`, except that an object repeating a key is an error.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE_KEY}{key}")));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 fn json_error_kind(e: &serde_json::Error) -> &'static str {

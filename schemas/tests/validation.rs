@@ -433,12 +433,17 @@ fn the_fast_path_agrees_with_the_full_path() {
         1,
     ));
     for text in inputs {
-        let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            v.validate(text.as_bytes()),
-            v.validate_value(value),
-            "{text}"
-        );
+        match pdn_schemas::validate::parse(&text) {
+            Ok(value) => assert_eq!(
+                v.validate(text.as_bytes()),
+                v.validate_value(value),
+                "{text}"
+            ),
+            Err(rejection) => {
+                assert_eq!(rejection.reason, Reason::DuplicateKey, "{text}");
+                assert_eq!(v.validate(text.as_bytes()), Err(rejection), "{text}");
+            }
+        }
     }
     assert!(v
         .validate(plain.replace("snapchat", "snap\\u0063hat").as_bytes())
