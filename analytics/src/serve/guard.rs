@@ -11,7 +11,9 @@ use std::ops::ControlFlow;
 
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::{DFParser, Statement as DFStatement};
-use datafusion::sql::sqlparser::ast::{visit_relations, Expr, ObjectNamePart, Set, Statement};
+use datafusion::sql::sqlparser::ast::{
+    visit_expressions, visit_relations, Expr, ObjectNamePart, Set, Statement, Value,
+};
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 
@@ -79,11 +81,20 @@ pub fn parse(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Ve
 /// Whether `statement` may run here, and how.
 pub fn check(statement: &Statement) -> PgWireResult<Verdict> {
     reads_no_file(statement)?;
+    calls_no_unbounded_function(statement)?;
     match statement {
         Statement::Query(_)
         | Statement::ExplainTable { .. }
         | Statement::ShowTables { .. }
         | Statement::ShowColumns { .. } => Ok(Verdict::Query),
+        Statement::Explain { analyze: true, .. }
+        | Statement::Explain { verbose: true, .. }
+        | Statement::Explain {
+            options: Some(_), ..
+        } => Err(refused(
+            "EXPLAIN ANALYZE and EXPLAIN VERBOSE are refused: they show figures of the files of \
+             every department (plain EXPLAIN shows the plan)",
+        )),
         Statement::Explain { statement, .. } if matches!(**statement, Statement::Query(_)) => {
             Ok(Verdict::Query)
         }
@@ -123,7 +134,7 @@ fn check_set(set: &Set) -> PgWireResult<Verdict> {
             values,
         } => {
             let name = variable.to_string().to_lowercase();
-            let literal = matches!(values.as_slice(), [Expr::Value(_)]);
+            let literal = matches!(values.as_slice(), [Expr::Value(v)] if plain_value(&v.value));
             if KEPT_SETTINGS.contains(&name.as_str()) && literal {
                 Ok(Verdict::Session)
             } else if KEPT_SETTINGS.contains(&name.as_str())
@@ -146,6 +157,62 @@ fn check_set(set: &Set) -> PgWireResult<Verdict> {
             "{} is refused: this server is read-only",
             first_words(&Statement::Set(other.clone()).to_string())
         ))),
+    }
+}
+
+/// A setting's value datafusion-postgres may keep: a number, or a string of letters, digits and
+/// `_ - . , : +` and spaces. The statement is printed back to SQL for datafusion-postgres, which
+/// parses it again: a value with quotes (or an `N''`, `B''`, `X''` literal, printed back without
+/// escaping its quotes) could smuggle a second statement past this guard, so any other value is
+/// acknowledged and ignored.
+fn plain_value(value: &Value) -> bool {
+    match value {
+        Value::Number(..) | Value::Boolean(_) => true,
+        Value::SingleQuotedString(text) => text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _-.,:+".contains(c)),
+        _ => false,
+    }
+}
+
+/// Scalar functions whose work or output a single call can make huge, inside one row, where neither
+/// the memory limit (which counts operators' buffers, not a function's result) nor the time limit
+/// (which cancels between batches) can stop it. Their table forms (`FROM range(...)`) stream in
+/// batches and stay allowed.
+const UNBOUNDED_FUNCTIONS: &[&str] = &[
+    "repeat",
+    "lpad",
+    "rpad",
+    "array_repeat",
+    "range",
+    "generate_series",
+    "levenshtein",
+];
+
+/// Refuses calls of [`UNBOUNDED_FUNCTIONS`] in expressions.
+fn calls_no_unbounded_function(statement: &Statement) -> PgWireResult<()> {
+    let found = visit_expressions(statement, |expr| match expr {
+        Expr::Function(function) => {
+            let name = function.name.to_string().to_lowercase();
+            let name = name
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .trim_matches('"');
+            if UNBOUNDED_FUNCTIONS.contains(&name) {
+                ControlFlow::Break(name.to_owned())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    match found {
+        ControlFlow::Break(name) => Err(refused(&format!(
+            "the function {name} is refused: one call can take more memory or time than a query \
+             may use here"
+        ))),
+        ControlFlow::Continue(()) => Ok(()),
     }
 }
 
@@ -212,6 +279,7 @@ mod tests {
             "EXPLAIN SELECT * FROM events",
             "VALUES (1)",
             "SELECT * FROM datafusion.public.contact",
+            "SELECT count(*) FROM range(10)",
         ] {
             assert_eq!(verdict(sql), Ok(Verdict::Query), "{sql}");
         }
@@ -224,7 +292,13 @@ mod tests {
         ] {
             assert_eq!(verdict(sql), Ok(Verdict::Session), "{sql}");
         }
-        for sql in ["SET client_encoding TO 'UTF8'", "SET datestyle TO ISO"] {
+        for sql in [
+            "SET client_encoding TO 'UTF8'",
+            "SET datestyle TO ISO",
+            "SET application_name = N'x''; DROP VIEW events; --'",
+            "SET application_name = X'27'",
+            "SET application_name = 'x''; DROP VIEW events; --'",
+        ] {
             assert_eq!(verdict(sql), Ok(Verdict::Ignore), "{sql}");
         }
     }
@@ -242,6 +316,12 @@ mod tests {
             "SET work_mem = '1GB'",
             "SET datafusion.execution.target_partitions = 1",
             "SET ROLE admin",
+            "EXPLAIN VERBOSE SELECT * FROM contact",
+            "EXPLAIN ANALYZE SELECT * FROM contact",
+            "EXPLAIN (ANALYZE) SELECT * FROM contact",
+            "SELECT length(repeat('x', 100000000))",
+            "SELECT cardinality(range(20000000))",
+            "SELECT levenshtein(youth, youth) FROM contact",
             "EXPLAIN COPY contact TO '/tmp/x'",
             "DECLARE c CURSOR FOR SELECT 1",
             "SELECT * FROM '/etc/passwd'",

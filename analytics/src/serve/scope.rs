@@ -28,7 +28,7 @@ use crate::tables;
 pub const DEPARTMENT: &str = "department";
 
 /// The catalog and schema the tables live in (DataFusion's defaults, what clients see).
-const CATALOG: &str = "datafusion";
+pub const CATALOG: &str = "datafusion";
 
 /// A session over the lake at `root`, at its latest committed version (returned with it), showing
 /// only what `scope` allows; its queries may hold at most `memory_limit` bytes.

@@ -54,6 +54,22 @@ struct Current {
     version: u64,
     ctx: Arc<SessionContext>,
     service: Arc<DfSessionService>,
+    _unlink: Arc<Unlink>,
+}
+
+/// Frees a session once its last user is gone: its `pg_catalog` schema holds the catalog list
+/// that holds the schema, a cycle of references that would otherwise keep every closed
+/// connection's session (a few MiB) in memory for the server's life.
+struct Unlink(Arc<SessionContext>);
+
+impl Drop for Unlink {
+    fn drop(&mut self) {
+        if let Some(catalog) = self.0.catalog(scope::CATALOG) {
+            if let Err(error) = catalog.deregister_schema("pg_catalog", true) {
+                tracing::warn!(%error, "could not release a closed session's pg_catalog");
+            }
+        }
+    }
 }
 
 impl State {
@@ -95,6 +111,7 @@ impl State {
             user,
             version,
             service: Arc::new(DfSessionService::new(ctx.clone())),
+            _unlink: Arc::new(Unlink(ctx.clone())),
             ctx,
         };
         *self.lock() = Some(current.clone());
