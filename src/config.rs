@@ -448,6 +448,44 @@ mod tests {
         );
     }
 
+    /// Every pdn command of docker-compose.yml (one JSON array per `command:` line) is accepted by
+    /// the interface with deploy/pdn.toml applied, as the containers run them.
+    #[test]
+    fn the_deployment_runs_commands_pdn_accepts() {
+        let file = Settings::parse(
+            &cli(),
+            Path::new("deploy/pdn.toml"),
+            include_str!("../deploy/pdn.toml"),
+        )
+        .unwrap();
+        let compose = include_str!("../docker-compose.yml");
+        let commands: Vec<Vec<String>> = compose
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("command: "))
+            .map(|list| serde_json::from_str(list).expect("a command is a JSON array"))
+            .collect();
+        assert!(commands.len() >= 6, "{commands:?}");
+        for command in commands {
+            let args: Vec<OsString> = std::iter::once("pdn".into())
+                .chain(command.iter().map(OsString::from))
+                .collect();
+            let vars = file.for_command(&cli(), &command_path(&cli(), &args));
+            for (env, value) in &vars {
+                std::env::set_var(env, value);
+            }
+            let parsed = cli().try_get_matches_from(&args);
+            for env in vars.keys() {
+                std::env::remove_var(env);
+            }
+            if let Err(error) = parsed {
+                panic!(
+                    "docker-compose.yml runs `pdn {}`: {error}",
+                    command.join(" ")
+                );
+            }
+        }
+    }
+
     #[test]
     fn mistakes_are_named_with_their_place() {
         for (text, expected) in [
