@@ -307,11 +307,9 @@ fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> R
     }
     let path = pdn_ingest::lake::readable(root, file)?;
     let context = || format!("reading the model {}", path.display());
-    let opened = std::fs::File::open(&path).map_err(|source| {
-        pdn_ingest::IngestError::Io {
-            path: path.clone(),
-            source,
-        }
+    let opened = std::fs::File::open(&path).map_err(|source| pdn_ingest::IngestError::Io {
+        path: path.clone(),
+        source,
     })?;
     let parquet = |e| datafusion::error::DataFusionError::ParquetError(Box::new(e));
     let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
