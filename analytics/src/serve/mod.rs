@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod guard;
+pub mod restricted;
 pub mod scope;
 pub mod session;
 pub mod users;

@@ -3,8 +3,9 @@
 //! Invariants, whatever SQL the user writes (joins, subqueries, `UNION`, CTEs, catalog queries):
 //! - the session's catalog holds no table that reads unrestricted rows. Every table that
 //!   [`tables::register`] put in it (the event tables, the `events` view, and whatever read models
-//!   it registers later) is replaced by a view of itself filtered on `department IN (scope)`; the
-//!   unrestricted table is reachable only inside that view's plan, never by name;
+//!   it registers later) is replaced by a [`Restricted`] table over itself, whose scan keeps only
+//!   the rows of `department IN (scope)` before any expression of the user's query sees them; the
+//!   unrestricted table is reachable only inside that scan, never by name;
 //! - a table without a `department` column cannot be restricted, so a departmental user does not
 //!   get it at all (fail closed); a national user gets it;
 //! - `dead_letters` (quarantine: may hold what the pipeline refuses to store) is never exposed;
@@ -13,13 +14,13 @@
 use std::sync::Arc;
 
 use datafusion::catalog::{SchemaProvider, TableProvider};
-use datafusion::datasource::{provider_as_source, ViewTable};
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::logical_expr::LogicalPlanBuilder;
-use datafusion::prelude::{col, lit, SessionConfig, SessionContext};
+use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 
+use super::restricted::Restricted;
 use super::users::Scope;
 use crate::error::{datafusion, AnalyticsError, Result};
 use crate::tables;
@@ -37,8 +38,12 @@ pub async fn open(
     scope: &Scope,
     memory_limit: usize,
 ) -> Result<(SessionContext, u64)> {
+    // No spilling: a query that outgrows its memory stops, rather than writing to the disk.
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_limit(memory_limit, 1.0)
+        .with_disk_manager_builder(
+            DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
+        )
         .build_arc()
         .map_err(datafusion("creating the query runtime"))?;
     let config = SessionConfig::new()
@@ -87,8 +92,7 @@ async fn restrict_table(schema: &dyn SchemaProvider, name: &str, scope: &Scope) 
             .await
             .map_err(datafusion(context()))?
             .filter(|t| t.schema().column_with_name(DEPARTMENT).is_some())
-            .map(|t| restricted(name, t, departments))
-            .transpose()?,
+            .map(|t| restricted(t, departments)),
     };
     schema
         .deregister_table(name)
@@ -110,16 +114,7 @@ async fn restrict_table(schema: &dyn SchemaProvider, name: &str, scope: &Scope) 
     Ok(())
 }
 
-/// A view of `table` holding only the rows of `departments`.
-fn restricted(
-    name: &str,
-    table: Arc<dyn TableProvider>,
-    departments: &[String],
-) -> Result<Arc<dyn TableProvider>> {
-    let allowed = departments.iter().map(|d| lit(d.as_str())).collect();
-    let plan = LogicalPlanBuilder::scan(name, provider_as_source(table), None)
-        .and_then(|b| b.filter(col(DEPARTMENT).in_list(allowed, false)))
-        .and_then(|b| b.build())
-        .map_err(datafusion(format!("restricting table {name}")))?;
-    Ok(Arc::new(ViewTable::new(plan, None)))
+/// What `table` shows of the rows of `departments` (see [`Restricted`]).
+fn restricted(table: Arc<dyn TableProvider>, departments: &[String]) -> Arc<dyn TableProvider> {
+    Arc::new(Restricted::new(table, departments))
 }
