@@ -1,6 +1,7 @@
 //! End-to-end tests of the `pdn` binary, in one test binary (one link of the whole workspace).
 //! Each module covers one command; `support` runs the binary and holds shared fixtures.
 
+mod adversarial;
 mod broker;
 mod collect;
 mod config;
