@@ -141,26 +141,21 @@ impl Lake {
     fn remove_dead_staging(&self, staging_root: &Path) -> Result<()> {
         for entry in fs::read_dir(staging_root).map_err(io(staging_root))? {
             let path = entry.map_err(io(staging_root))?.path();
-            if path.extension().is_some_and(|e| e == "lock") || path == self.staging {
+            if path == self.staging || path == self.staging.with_extension("lock") {
+                continue;
+            }
+            if path.extension().is_some_and(|e| e == "lock") {
+                // A writer killed between taking its lock and creating its folder leaves the lock
+                // alone; one whose folder exists is handled with the folder.
+                if !path.with_extension("").exists() && !held(&path) {
+                    remove_if_present(&path)?;
+                }
                 continue;
             }
             let lock_path = path.with_extension("lock");
-            let owner_alive = match File::open(&lock_path) {
-                Ok(f) => f.try_lock().is_err(),
-                Err(_) => false,
-            };
-            if !owner_alive {
+            if !held(&lock_path) {
                 fs::remove_dir_all(&path).map_err(io(&path))?;
-                match fs::remove_file(&lock_path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => {
-                        return Err(IngestError::Io {
-                            path: lock_path,
-                            source,
-                        })
-                    }
-                }
+                remove_if_present(&lock_path)?;
             }
         }
         Ok(())
@@ -412,6 +407,25 @@ impl Drop for Lake {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.staging);
         let _ = fs::remove_file(self.staging.with_extension("lock"));
+    }
+}
+
+/// Whether a live writer holds the staging lock at `path`.
+fn held(path: &Path) -> bool {
+    match File::open(path) {
+        Ok(f) => f.try_lock().is_err(),
+        Err(_) => false,
+    }
+}
+
+/// Removes the file at `path`, which another writer may have removed first.
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(IngestError::Io {
+            path: path.to_owned(),
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }
 
