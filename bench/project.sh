@@ -20,11 +20,10 @@ if [ ! -s "$file" ]; then
   echo "generating $events events into $file"
   "$pdn" generate --events "$events" --out "$file"
 fi
-# The last day's events (by their local date) arrive later, as one more day of activity.
-grep -v "\"occurred_at\":\"$day" "$file" > "$dir/year-but-one-day.ndjson" || true
-grep "\"occurred_at\":\"$day" "$file" > "$dir/one-day.ndjson" || true
-year_lines=$(wc -l < "$dir/year-but-one-day.ndjson")
-day_lines=$(wc -l < "$dir/one-day.ndjson")
+# The last day's events (by their local date) arrive later, as one more day of activity. The two
+# parts are streamed from the generated file (no copy: 10M events are 4.5 GB).
+year_lines=$(grep -vc "\"occurred_at\":\"$day" "$file" || true)
+day_lines=$(grep -c "\"occurred_at\":\"$day" "$file" || true)
 
 measure() { # prints "wall_seconds cpu_seconds peak_kib" of a command
   /usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" "$@" >/dev/null 2>&1
@@ -33,9 +32,15 @@ measure() { # prints "wall_seconds cpu_seconds peak_kib" of a command
 
 lake="$dir/project-lake"
 rm -rf "$lake"
-"$pdn" ingest --lake "$lake" --from "$dir/year-but-one-day.ndjson" --now 2026-11-27T00:00:00Z >/dev/null
+# Named pipes, not standard input: the lake keeps offsets per source, and the day is a second source.
+rm -f "$dir/year-but-one-day.pipe" "$dir/one-day.pipe"
+mkfifo "$dir/year-but-one-day.pipe" "$dir/one-day.pipe"
+grep -v "\"occurred_at\":\"$day" "$file" > "$dir/year-but-one-day.pipe" &
+"$pdn" ingest --lake "$lake" --from "$dir/year-but-one-day.pipe" --now 2026-11-27T00:00:00Z >/dev/null
 read -r rb_wall rb_cpu rb_peak < <(measure "$pdn" project --lake "$lake" --rebuild)
-"$pdn" ingest --lake "$lake" --from "$dir/one-day.ndjson" --now 2026-11-27T00:00:00Z >/dev/null
+grep "\"occurred_at\":\"$day" "$file" > "$dir/one-day.pipe" &
+"$pdn" ingest --lake "$lake" --from "$dir/one-day.pipe" --now 2026-11-27T00:00:00Z >/dev/null
+rm -f "$dir/year-but-one-day.pipe" "$dir/one-day.pipe"
 read -r day_wall day_cpu day_peak < <(measure "$pdn" project --lake "$lake")
 "$pdn" status --lake "$lake" | grep -E "^events|^read models"
 
