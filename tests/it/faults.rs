@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::{
     assert_datafusion_counts_match_truth, assert_no_staging_left, assert_store_matches_truth,
-    generate_with_truth, ok, pdn, NOW,
+    generate_with_truth, ingest_in_batches, kill_once_the_log_passes, log_versions, ok, pdn, NOW,
 };
 
 /// A lake of a small department-year ingested in several commits, with the generator's truth.
@@ -26,18 +26,7 @@ fn small_lake(dir: &Path, events: &str) -> (PathBuf, serde_json::Value) {
         ],
     );
     let lake = dir.join("lake");
-    ok(pdn()
-        .args([
-            "ingest",
-            "--now",
-            NOW,
-            "--max-batch-events",
-            "1000",
-            "--lake",
-        ])
-        .arg(&lake)
-        .arg("--from")
-        .arg(&file));
+    ingest_in_batches(&lake, &file, "1000");
     (lake, truth)
 }
 
@@ -287,8 +276,6 @@ fn a_projector_killed_while_events_arrive_ends_equal_to_a_rebuild() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _) = generate_with_truth(dir.path(), &["--events", "20000"]);
     let lake = dir.path().join("lake");
-    let log = lake.join("_pdn/log");
-    let versions = || std::fs::read_dir(&log).map(|d| d.count()).unwrap_or(0);
     // The sustained load: batches of 499 events committed while the projector runs.
     let mut load = pdn()
         .args([
@@ -306,24 +293,15 @@ fn a_projector_killed_while_events_arrive_ends_equal_to_a_rebuild() {
         .spawn()
         .unwrap();
     for round in 0..12 {
-        let before = versions();
+        let before = log_versions(&lake);
         let mut projector = pdn()
             .args(["project", "--follow", "--lake"])
             .arg(&lake)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill -9 once the log has moved (a batch or the projector's own commit), a point that
-        // differs each round as runs take varying time.
-        loop {
-            let grown = versions() > before + round % 3;
-            if grown || projector.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        projector.kill().ok();
-        projector.wait().unwrap();
+        // Kill -9 once the log has moved (a batch or the projector's own commit).
+        kill_once_the_log_passes(&mut projector, &lake, before + round % 3);
     }
     assert!(load.wait().unwrap().success());
     ok(pdn().args(["project", "--lake"]).arg(&lake));

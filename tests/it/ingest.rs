@@ -6,7 +6,8 @@ use std::process::Stdio;
 
 use crate::support::{
     assert_datafusion_counts_match_truth, assert_no_staging_left, assert_store_matches_truth,
-    generate_with_truth, lake_status as status, ok, pdn, run_with_stdin, NOW,
+    generate_with_truth, kill_once_the_log_passes, lake_status as status, log_versions, ok, pdn,
+    run_with_stdin, NOW,
 };
 
 fn ingest(lake: &Path, from: &Path) -> String {
@@ -129,9 +130,8 @@ fn killed_ingests_lose_and_duplicate_nothing() {
         &["--invalid-rate", "0.02", "--duplicate-rate", "0.05"],
     );
     let lake = dir.path().join("lake");
-    let log = lake.join("_pdn/log");
     for round in 0..20 {
-        let versions_before = std::fs::read_dir(&log).map(|d| d.count()).unwrap_or(0);
+        let before = log_versions(&lake);
         let mut child = pdn()
             .args([
                 "ingest",
@@ -147,17 +147,7 @@ fn killed_ingests_lose_and_duplicate_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill once the run has committed something new (or has finished): a point inside the
-        // next batch, different each round as batches take varying time.
-        loop {
-            let versions = std::fs::read_dir(&log).map(|d| d.count()).unwrap_or(0);
-            if versions > versions_before + round % 3 || child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        child.kill().ok();
-        child.wait().unwrap();
+        kill_once_the_log_passes(&mut child, &lake, before + round % 3);
     }
     ingest(&lake, &events);
     assert_store_matches_truth(&lake, &truth);

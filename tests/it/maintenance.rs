@@ -13,23 +13,8 @@ use serde_json::Value;
 
 use crate::support::{
     assert_datafusion_counts_match_truth, assert_store_matches_truth, generate_with_truth,
-    lake_status, ok, pdn, NOW,
+    ingest_in_batches as ingest, lake_status, ok, pdn, NOW,
 };
-
-fn ingest(lake: &Path, from: &Path, max_batch_events: &str) {
-    ok(pdn()
-        .args([
-            "ingest",
-            "--now",
-            NOW,
-            "--max-batch-events",
-            max_batch_events,
-        ])
-        .arg("--lake")
-        .arg(lake)
-        .arg("--from")
-        .arg(from));
-}
 
 fn sql(lake: &Path, query: &str) -> Vec<Value> {
     ok(pdn()

@@ -177,3 +177,36 @@ pub fn assert_no_staging_left(lake: &Path) {
         .count();
     assert_eq!(staging, 0, "staging folders were left behind");
 }
+
+/// `pdn ingest` of `from` into `lake`, committing every `max_batch_events` records.
+pub fn ingest_in_batches(lake: &Path, from: &Path, max_batch_events: &str) {
+    ok(pdn()
+        .args([
+            "ingest",
+            "--now",
+            NOW,
+            "--max-batch-events",
+            max_batch_events,
+        ])
+        .arg("--lake")
+        .arg(lake)
+        .arg("--from")
+        .arg(from));
+}
+
+/// The number of versions in the commit log of `lake`.
+pub fn log_versions(lake: &Path) -> usize {
+    std::fs::read_dir(lake.join("_pdn/log"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Kills `child` (SIGKILL) once the log of `lake` holds more than `after` versions, or when it has
+/// exited: a point inside a run that differs from one call to the next as runs take varying time.
+pub fn kill_once_the_log_passes(child: &mut std::process::Child, lake: &Path, after: usize) {
+    while log_versions(lake) <= after && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+}
