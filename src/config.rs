@@ -139,12 +139,17 @@ impl Settings {
 }
 
 /// Loads the configuration file named by `--config` in `args` or by `PDN_CONFIG`, if any, and sets
-/// the environment variables it gives the command `args` run.
-pub fn apply_to_environment(cli: &Command, args: &[OsString]) -> anyhow::Result<()> {
+/// the environment variables it gives the command `args` run. The interface `cli` is built only
+/// when there is a file.
+pub fn apply_to_environment(
+    cli: impl FnOnce() -> Command,
+    args: &[OsString],
+) -> anyhow::Result<()> {
     let Some(path) = config_path(args) else {
         return Ok(());
     };
-    Settings::load(cli, &path)?.apply(cli, args);
+    let cli = cli();
+    Settings::load(&cli, &path)?.apply(&cli, args);
     Ok(())
 }
 

@@ -77,7 +77,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Err(error) = config::apply_to_environment(&Cli::command(), &args) {
+    if let Err(error) = config::apply_to_environment(Cli::command, &args) {
         eprintln!("pdn: error: {error:#}");
         return std::process::ExitCode::from(2);
     }
