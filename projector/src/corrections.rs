@@ -104,7 +104,19 @@ impl Corrections {
         family: Family,
         raw: Arc<dyn TableProvider>,
     ) -> Result<Applied> {
-        let name = family.name();
+        self.register_family_as(ctx, family, family.name(), raw)
+            .await
+    }
+
+    /// Registers the view `name` of `ctx`: the rows of `raw`, events of `family` (registered as
+    /// `<name>_raw`), as corrected.
+    pub async fn register_family_as(
+        &self,
+        ctx: &SessionContext,
+        family: Family,
+        name: &str,
+        raw: Arc<dyn TableProvider>,
+    ) -> Result<Applied> {
         register(ctx, &format!("{name}_raw"), raw)?;
         let touches = |t: &EventType| t.family() == family;
         if self.retracted.is_empty() && !self.amended.values().any(|a| touches(&a.target_type)) {

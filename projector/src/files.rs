@@ -7,12 +7,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::error::DataFusionError;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::col;
 use pdn_ingest::lake::readable;
 use pdn_ingest::log::FileEntry;
@@ -56,4 +60,35 @@ pub fn table_over<'a>(
     let listing =
         ListingTable::try_new(config).map_err(datafusion(format!("opening table {table}")))?;
     Ok(Arc::new(listing))
+}
+
+/// Every row of `files` of the lake at `root`, read as `schema` (the schema they were written
+/// with), as one batch; an empty batch when there is no file.
+pub fn read_all<'a>(
+    root: &Path,
+    files: impl IntoIterator<Item = &'a FileEntry>,
+    schema: &SchemaRef,
+) -> Result<RecordBatch> {
+    let mut batches = Vec::new();
+    for file in files {
+        let path = readable(root, file)?;
+        let context = || format!("reading {}", path.display());
+        let opened = std::fs::File::open(&path).map_err(|source| IngestError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
+            .and_then(|builder| builder.build())
+            .map_err(|e| DataFusionError::ParquetError(Box::new(e)))
+            .map_err(datafusion(context()))?;
+        for batch in reader {
+            let batch = batch
+                .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
+                .map_err(datafusion(context()))?;
+            batches.push(batch);
+        }
+    }
+    concat_batches(schema, &batches)
+        .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
+        .map_err(datafusion("joining the rows of a model's files"))
 }

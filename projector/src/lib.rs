@@ -5,6 +5,7 @@
 //! - [`run`]: one projection run (what changed, recompute, commit with the projector's position);
 //! - [`corrections`]: retractions and amendments, applied to the events every model reads;
 //! - [`files`]: a DataFusion table over an exact list of committed files;
+//! - `keyed`: recomputing only the rows of the keys new events name;
 //! - [`schema`]: each model's columns, and the reference tables queries join;
 //! - [`status`]: how far the read models are behind the log.
 //!
@@ -14,6 +15,7 @@
 pub mod corrections;
 mod error;
 pub mod files;
+mod keyed;
 pub mod models;
 pub mod run;
 pub mod schema;

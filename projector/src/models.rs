@@ -31,6 +31,38 @@ pub struct Model {
     /// The whole models it reads (computed before it in [`MODELS`]).
     pub uses: &'static [&'static str],
     pub sql: &'static str,
+    /// How its rows depend on the events, for keyed runs; `None`: it recomputes whole partitions.
+    pub keys: Option<Keys>,
+}
+
+/// How a model's rows depend on the events: the rows naming one key are a function of that key's
+/// events alone (and of the models it uses). A run that adds events without touching corrections
+/// or removing files then recomputes only the keys its new events name, and keeps every other row
+/// of the partition as it is (`crate::keyed`).
+#[derive(Debug)]
+pub struct Keys {
+    /// The model's columns naming a key: a prefix of [`Keys::order`].
+    pub columns: &'static [&'static str],
+    /// The model's order, as its query's `ORDER BY` gives it (columns ascending, a unique key).
+    pub order: &'static [&'static str],
+    /// The keys an event names, for the sources whose events do not carry them in columns of the
+    /// same names: a query over the table `{events}` giving `event_id` and the key columns (one
+    /// row per key the event names).
+    pub of_events: &'static [(Family, &'static str)],
+}
+
+impl Keys {
+    /// The query giving `event_id` and the key columns of each event of `family` in `table`, and
+    /// whether it is a plain projection of columns of the same names.
+    pub fn of(&self, family: Family, table: &str) -> (String, bool) {
+        match self.of_events.iter().find(|(f, _)| *f == family) {
+            Some((_, query)) => (query.replace("{events}", table), false),
+            None => (
+                format!("SELECT event_id, {} FROM {table}", self.columns.join(", ")),
+                true,
+            ),
+        }
+    }
 }
 
 impl Model {
@@ -61,22 +93,85 @@ impl Model {
 
 macro_rules! model {
     ($name:literal, $scope:ident, [$($family:ident),*], [$($uses:literal),*]) => {
+        model!($name, $scope, [$($family),*], [$($uses),*], None)
+    };
+    ($name:literal, $scope:ident, [$($family:ident),*], [$($uses:literal),*], $keys:expr) => {
         Model {
             name: $name,
             scope: Scope::$scope,
             sources: &[$(Family::$family),*],
             uses: &[$($uses),*],
             sql: include_str!(concat!("../models/", $name, ".sql")),
+            keys: $keys,
         }
     };
 }
 
+/// The keys of a model keyed by `columns` and sorted by `order`, every source event carrying them
+/// in columns of the same names.
+const fn keyed(columns: &'static [&'static str], order: &'static [&'static str]) -> Option<Keys> {
+    Some(Keys {
+        columns,
+        order,
+        of_events: &[],
+    })
+}
+
+const PROFESSIONAL: &[&str] = &["department", "structure_id", "professional_id"];
+const PROFESSIONAL_MONTH: &[&str] = &[
+    "department",
+    "structure_id",
+    "professional_id",
+    "month_start",
+];
+
 /// Every read model, in the order they are computed (a model after the models it uses).
 pub const MODELS: &[Model] = &[
-    model!("agreements", Whole, [Network], []),
-    model!("accompaniments", Whole, [Accompaniment], []),
-    model!("referrals", Whole, [Referral], []),
-    model!("permanences", Whole, [Permanence], []),
+    model!(
+        "agreements",
+        Whole,
+        [Network],
+        [],
+        Some(Keys {
+            columns: &["department", "agreement_id"],
+            order: &["department", "agreement_id"],
+            of_events: &[(
+                Family::Network,
+                "SELECT event_id, department, agreement_id FROM {events} \
+                 WHERE agreement_id IS NOT NULL"
+            )],
+        })
+    ),
+    model!(
+        "accompaniments",
+        Whole,
+        [Accompaniment],
+        [],
+        keyed(
+            &["department", "structure_id", "accompaniment_id"],
+            &["department", "structure_id", "accompaniment_id"]
+        )
+    ),
+    model!(
+        "referrals",
+        Whole,
+        [Referral],
+        [],
+        keyed(
+            &["department", "structure_id", "referral_id"],
+            &["department", "structure_id", "referral_id"]
+        )
+    ),
+    model!(
+        "permanences",
+        Whole,
+        [Permanence],
+        [],
+        keyed(
+            &["department", "structure_id", "permanence_id"],
+            &["department", "structure_id", "permanence_id"]
+        )
+    ),
     model!(
         "collaboration_edges",
         Whole,
@@ -87,14 +182,29 @@ pub const MODELS: &[Model] = &[
         "youth_month",
         Monthly,
         [Contact, Attendance, Referral, Accompaniment, Prevention],
-        []
+        [],
+        Some(Keys {
+            columns: &["department", "youth"],
+            order: &["department", "youth", "month_start"],
+            of_events: &[(
+                Family::Accompaniment,
+                "SELECT event_id, department, unnest(youths) AS youth FROM {events}"
+            )],
+        })
     ),
-    model!("professional_month", Monthly, [Contact, Permanence], []),
+    model!(
+        "professional_month",
+        Monthly,
+        [Contact, Permanence],
+        [],
+        keyed(PROFESSIONAL, PROFESSIONAL_MONTH)
+    ),
     model!(
         "activity_outside_agreement",
         Monthly,
         [Contact],
-        ["agreements"]
+        ["agreements"],
+        keyed(PROFESSIONAL, PROFESSIONAL_MONTH)
     ),
 ];
 

@@ -15,15 +15,15 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::SessionContext;
 use pdn_ingest::lake::{CommitDraft, Lake};
-use pdn_ingest::log::{CommitLog, LogState, OffsetRange};
+use pdn_ingest::log::{CommitLog, FileEntry, LogState, OffsetRange};
 use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
 use crate::error::{datafusion, Result};
 use crate::files::table_over;
+use crate::keyed;
 use crate::models::{Model, Scope, MODELS, WHOLE};
 
 /// The source name under which the projector records the log versions it has applied.
@@ -37,6 +37,8 @@ pub struct Report {
     pub rebuilt: bool,
     /// Model partitions recomputed, and their rows.
     pub partitions: usize,
+    /// Of those, the partitions recomputed by key (only the keys new events name).
+    pub keyed: usize,
     pub rows: u64,
     /// Amendments applied to the events read, and amendments ignored (they did not validate).
     pub amended: u64,
@@ -86,7 +88,20 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
                 recomputed: &recomputed,
                 schemas: &schemas,
             };
-            let (batch, applied) = compute(root, &inputs, model, partition).await?;
+            let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
+            let new = changes.new_files(model, partition, &state, rebuild, uses_changed);
+            let keyed = match new {
+                Some(new) => compute_keyed(root, &inputs, model, partition, &new).await?,
+                None => None,
+            };
+            let (batch, applied) = match keyed {
+                Some(Keyed::Unchanged) => continue,
+                Some(Keyed::Rows(batch, applied)) => {
+                    report.keyed += 1;
+                    (batch, applied)
+                }
+                None => compute(root, &inputs, model, partition).await?,
+            };
             report.partitions += 1;
             report.amended += applied.amended;
             report.ignored_amendments += applied.ignored;
@@ -153,6 +168,9 @@ struct Changes {
     foreign: bool,
     /// Partitions of each family where files were added or removed.
     touched: BTreeMap<Family, BTreeSet<String>>,
+    /// The files added to each family, and the partitions of each family where files were removed.
+    added: BTreeMap<Family, Vec<FileEntry>>,
+    removed: BTreeMap<Family, BTreeSet<String>>,
     /// Partitions holding events that new corrections target.
     corrected: BTreeSet<String>,
 }
@@ -180,6 +198,7 @@ impl Changes {
             for file in &commit.add {
                 if let Some(family) = event_family(&file.table) {
                     changes.touch(family, &file.partition);
+                    changes.added.entry(family).or_default().push(file.clone());
                     if family == Family::Correction {
                         new_corrections.push(file.clone());
                     }
@@ -196,7 +215,13 @@ impl Changes {
                     if *family == Family::Correction {
                         return Ok(Changes::everything());
                     }
-                    changes.touch(*family, &format!("{year}/{month}"));
+                    let partition = format!("{year}/{month}");
+                    changes.touch(*family, &partition);
+                    changes
+                        .removed
+                        .entry(*family)
+                        .or_default()
+                        .insert(partition);
                 }
             }
         }
@@ -211,6 +236,51 @@ impl Changes {
             .entry(family)
             .or_default()
             .insert(partition.to_owned());
+    }
+
+    /// The files the run's commits added to the sources of `model` in `partition` (every partition
+    /// for a whole model), when the model can be recomputed by key there: it has keys, the run is
+    /// not a rebuild, no correction came or went, the models it uses are unchanged, and these
+    /// sources only gained files, all still live. `None`: recompute the whole partition.
+    fn new_files(
+        &self,
+        model: &Model,
+        partition: &str,
+        state: &LogState,
+        rebuild: bool,
+        uses_changed: bool,
+    ) -> Option<BTreeMap<Family, Vec<FileEntry>>> {
+        let keyable = model.keys.is_some()
+            && !rebuild
+            && !self.everything
+            && !self.touched.contains_key(&Family::Correction)
+            && self.corrected.is_empty()
+            && !uses_changed;
+        if !keyable {
+            return None;
+        }
+        let here = |p: &String| model.scope == Scope::Whole || p == partition;
+        let mut new = BTreeMap::new();
+        for family in model.sources {
+            if self.removed.get(family).is_some_and(|r| r.iter().any(here)) {
+                return None;
+            }
+            let files: Vec<FileEntry> = self
+                .added
+                .get(family)
+                .into_iter()
+                .flatten()
+                .filter(|f| here(&f.partition))
+                .cloned()
+                .collect();
+            if files.iter().any(|f| !state.files.contains_key(&f.path)) {
+                return None;
+            }
+            if !files.is_empty() {
+                new.insert(*family, files);
+            }
+        }
+        Some(new)
     }
 
     fn any(&self) -> bool {
@@ -305,30 +375,7 @@ fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> R
     if file.rows != batch.num_rows() as u64 {
         return Ok(false);
     }
-    let path = pdn_ingest::lake::readable(root, file)?;
-    let context = || format!("reading the model {}", path.display());
-    let opened = std::fs::File::open(&path).map_err(|source| pdn_ingest::IngestError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let parquet = |e| datafusion::error::DataFusionError::ParquetError(Box::new(e));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
-        .and_then(|builder| builder.build())
-        .map_err(parquet)
-        .map_err(datafusion(context()))?;
-    let mut held = Vec::new();
-    for read in reader {
-        let read = read
-            .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-            .map_err(datafusion(context()))?;
-        held.push(read);
-    }
-    let Some(first) = held.first() else {
-        return Ok(batch.num_rows() == 0);
-    };
-    let held = concat_batches(&first.schema(), &held)
-        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion(context()))?;
+    let held = crate::files::read_all(root, [*file], &batch.schema())?;
     Ok(held.columns() == batch.columns())
 }
 
@@ -348,8 +395,80 @@ async fn compute(
     model: &Model,
     partition: &str,
 ) -> Result<(RecordBatch, Applied)> {
-    let state = inputs.state;
     let ctx = SessionContext::new();
+    let applied = register_sources(&ctx, root, inputs, model, partition, None).await?;
+    Ok((run_model(&ctx, inputs, model, partition).await?, applied))
+}
+
+/// What a keyed computation found.
+enum Keyed {
+    /// No new event names a key of the model: its rows stay as they are.
+    Unchanged,
+    /// The partition's rows, and the amendments applied to the events read.
+    Rows(RecordBatch, Applied),
+}
+
+/// Recomputes the rows of one partition of `model` whose keys the `new` files' events name, and
+/// keeps the others (see [`crate::keyed`]).
+async fn compute_keyed(
+    root: &Path,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    partition: &str,
+    new: &BTreeMap<Family, Vec<FileEntry>>,
+) -> Result<Option<Keyed>> {
+    let Some(keys) = &model.keys else {
+        return Ok(None);
+    };
+    let schema = &inputs.schemas[model.name];
+    let ctx = SessionContext::new();
+    for (&family, files) in new {
+        let table = format!("events/{}", family.name());
+        let raw = table_over(
+            root,
+            inputs.state.version,
+            &table,
+            files,
+            pdn_schemas::arrow::table_schema(family),
+        )?;
+        inputs
+            .corrections
+            .register_family(&ctx, family, raw)
+            .await?;
+    }
+    let families: Vec<Family> = new.keys().copied().collect();
+    let touched = keyed::touched(&ctx, model, keys, schema, &families).await?;
+    if touched.num_rows() == 0 {
+        return Ok(Some(Keyed::Unchanged));
+    }
+    let ctx = SessionContext::new();
+    let filter = Some((keys, &touched));
+    let applied = register_sources(&ctx, root, inputs, model, partition, filter).await?;
+    let fresh = run_model(&ctx, inputs, model, partition).await?;
+    let table = model.table();
+    let old = crate::files::read_all(
+        root,
+        inputs
+            .state
+            .files_of(&table)
+            .filter(|f| f.partition == partition),
+        schema,
+    )?;
+    let rows = keyed::merge(keys, schema, &old, &fresh, &touched)?;
+    Ok(Some(Keyed::Rows(rows, applied)))
+}
+
+/// Registers in `ctx` the corrected events of `model`'s sources in `partition` (all of them for a
+/// whole model), only those naming a key of the `filter` when there is one, and the models it uses.
+async fn register_sources(
+    ctx: &SessionContext,
+    root: &Path,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    partition: &str,
+    filter: Option<(&crate::models::Keys, &RecordBatch)>,
+) -> Result<Applied> {
+    let state = inputs.state;
     let mut applied = Applied::default();
     for &family in model.sources {
         let table = format!("events/{}", family.name());
@@ -363,10 +482,13 @@ async fn compute(
             files,
             pdn_schemas::arrow::table_schema(family),
         )?;
-        let done = inputs
-            .corrections
-            .register_family(&ctx, family, raw)
-            .await?;
+        let done = match filter {
+            Some((keys, touched)) => {
+                keyed::register_filtered(ctx, inputs.corrections, keys, family, raw, touched)
+                    .await?
+            }
+            None => inputs.corrections.register_family(ctx, family, raw).await?,
+        };
         applied.amended += done.amended;
         applied.ignored += done.ignored;
     }
@@ -392,13 +514,22 @@ async fn compute(
         ctx.register_table(used, provider)
             .map_err(datafusion(format!("registering the model {used}")))?;
     }
-    crate::schema::register_taxonomies(&ctx)?;
+    crate::schema::register_taxonomies(ctx)?;
+    Ok(applied)
+}
+
+/// Runs `model`'s query over the tables registered in `ctx`: its rows, as one batch.
+async fn run_model(
+    ctx: &SessionContext,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    partition: &str,
+) -> Result<RecordBatch> {
     let context = format!("computing {} {partition}", model.name);
-    let batches = collect(&ctx, model.sql, &context).await?;
-    let batch = concat_batches(&inputs.schemas[model.name], &batches)
+    let batches = collect(ctx, model.sql, &context).await?;
+    concat_batches(&inputs.schemas[model.name], &batches)
         .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion(context))?;
-    Ok((batch, applied))
+        .map_err(datafusion(context))
 }
 
 /// Projects now, then again each time the log moves, checking every `poll`, until `shutdown`.

@@ -129,6 +129,64 @@ async fn incremental_runs_equal_a_rebuild_byte_for_byte() {
     );
 }
 
+/// Runs that only add events recompute only the keys those events name (the corrections already
+/// in the lake applied to them, a correction arriving before its target included), and still
+/// write the files a rebuild writes.
+#[tokio::test]
+async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
+    let (lines, _) = generate(two_years());
+    let is_correction = |l: &Vec<u8>| {
+        let text = String::from_utf8_lossy(l);
+        text.contains("\"correction.retracted\"") || text.contains("\"correction.amended\"")
+    };
+    let (corrections, mut others): (Vec<_>, Vec<_>) =
+        lines.iter().cloned().partition(is_correction);
+    assert!(!corrections.is_empty(), "the generator corrects events");
+    shuffle(&mut others, 99);
+    let late = others.split_off(others.len() * 9 / 10);
+
+    let lake = tempfile::tempdir().unwrap();
+    let mut keyed = 0;
+    for (i, chunk) in others.chunks(others.len() / 10 + 1).enumerate() {
+        ingest(lake.path(), chunk, &format!("file:early-{i}"), 500);
+        let report = project(lake.path(), false).await.unwrap();
+        if i > 0 {
+            assert!(
+                report.keyed > 0,
+                "chunk {i} is projected by key: {report:?}"
+            );
+        }
+        keyed += report.keyed;
+    }
+    ingest(lake.path(), &corrections, "file:corrections", 500);
+    let report = project(lake.path(), false).await.unwrap();
+    assert_eq!(
+        report.keyed, 0,
+        "new corrections recompute whole partitions"
+    );
+    for (i, chunk) in late.chunks(late.len() / 4 + 1).enumerate() {
+        ingest(lake.path(), chunk, &format!("file:late-{i}"), 500);
+        keyed += project(lake.path(), false).await.unwrap().keyed;
+    }
+    assert!(keyed > 20, "{keyed} partitions projected by key");
+
+    let rebuilt = tempfile::tempdir().unwrap();
+    ingest(rebuilt.path(), &lines, "file:all", 2_000);
+    project(rebuilt.path(), true).await.unwrap();
+    let expected = model_files(rebuilt.path());
+    let got = model_files(lake.path());
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (key, bytes) in &expected {
+        assert!(
+            got[key] == *bytes,
+            "{key:?} differs between keyed runs and rebuild"
+        );
+    }
+}
+
 async fn scalar(ctx: &SessionContext, sql: &str) -> BTreeMap<String, i64> {
     let frame = ctx.sql(sql).await.unwrap();
     let mut out = BTreeMap::new();

@@ -67,14 +67,15 @@ fn print(report: &Report) {
     };
     match report.committed {
         Some(version) => println!(
-            "{}: {applied}, {} model partitions recomputed, {} rows, {} amendments applied \
-             ({} ignored); committed as version {version}",
+            "{}: {applied}, {} model partitions recomputed ({} by key), {} rows, {} amendments \
+             applied ({} ignored); committed as version {version}",
             if report.rebuilt {
                 "rebuilt"
             } else {
                 "projected"
             },
             report.partitions,
+            report.keyed,
             report.rows,
             report.amended,
             report.ignored_amendments,

@@ -1,0 +1,221 @@
+//! Keyed runs: recompute only the rows of a partition that new events name.
+//!
+//! A model with [`Keys`] declares that the rows naming one key (a youth, a professional, an
+//! accompaniment...) are a function of the events naming that key alone. When a run only adds
+//! event files (no correction, no file removed), a partition's new rows are:
+//!
+//! - the old rows whose key no new event names, kept as they are;
+//! - the rows of the keys the new events name (their *touched* keys), computed by the model's own
+//!   query over the partition's events naming those keys;
+//!
+//! sorted by the model's order, the unique key its query sorts by. Rows are a function of the
+//! events, so these are the rows a full recomputation gives, and the file written from them has
+//! the same bytes (the projector tests compare every file with a rebuild's).
+//!
+//! The cost is a scan of the partition's key columns and the touched keys' events, instead of the
+//! model's query over every event of the partition.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::{
+    cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch, SortColumn,
+    SortOptions,
+};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::row::{RowConverter, Rows, SortField};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use pdn_schemas::Family;
+
+use crate::corrections::{collect, Applied, Corrections};
+use crate::error::{datafusion, Result};
+use crate::models::{Keys, Model};
+
+/// The table of touched keys registered for a keyed computation.
+const TOUCHED: &str = "touched_keys";
+
+fn arrow(context: impl Into<String>) -> impl FnOnce(ArrowError) -> crate::ProjectorError {
+    let context = context.into();
+    move |e| {
+        datafusion(context)(datafusion::error::DataFusionError::ArrowError(
+            Box::new(e),
+            None,
+        ))
+    }
+}
+
+/// The distinct keys named by the events of `ctx`'s corrected views `<family>` (one per source of
+/// `model` registered there), as columns of the model's key types.
+pub async fn touched(
+    ctx: &SessionContext,
+    model: &Model,
+    keys: &Keys,
+    schema: &SchemaRef,
+    families: &[Family],
+) -> Result<RecordBatch> {
+    let key_schema = key_schema(keys, schema)?;
+    let columns = keys.columns.join(", ");
+    let queries: Vec<String> = families
+        .iter()
+        .map(|&f| format!("SELECT {columns} FROM ({})", keys.of(f, f.name()).0))
+        .collect();
+    if queries.is_empty() {
+        return Ok(RecordBatch::new_empty(key_schema));
+    }
+    let sql = format!(
+        "SELECT DISTINCT {columns} FROM ({})",
+        queries.join(" UNION ALL ")
+    );
+    let context = format!("finding the keys of {} that new events name", model.name);
+    let batches = collect(ctx, &sql, &context).await?;
+    let mut cast_batches = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let columns = batch
+            .columns()
+            .iter()
+            .zip(key_schema.fields())
+            .map(|(c, f)| cast(c, f.data_type()))
+            .collect::<Result<Vec<ArrayRef>, _>>()
+            .map_err(arrow(context.as_str()))?;
+        cast_batches.push(
+            RecordBatch::try_new(key_schema.clone(), columns).map_err(arrow(context.as_str()))?,
+        );
+    }
+    concat_batches(&key_schema, &cast_batches).map_err(arrow(context))
+}
+
+/// Registers the view `<family>` of `ctx`: the corrected events of `raw` that name a key of
+/// `touched`, so that the model's query, run over these views, gives the touched keys' rows (and
+/// possibly partial rows of other keys, which [`merge`] leaves out).
+pub async fn register_filtered(
+    ctx: &SessionContext,
+    corrections: &Corrections,
+    keys: &Keys,
+    family: Family,
+    raw: Arc<dyn datafusion::datasource::TableProvider>,
+    touched: &RecordBatch,
+) -> Result<Applied> {
+    let name = family.name();
+    let all = format!("{name}_all");
+    let applied = corrections
+        .register_family_as(ctx, family, &all, raw)
+        .await?;
+    if ctx
+        .table_exist(TOUCHED)
+        .map_err(datafusion("looking up the touched keys"))?
+    {
+        ctx.deregister_table(TOUCHED)
+            .map_err(datafusion("replacing the touched keys"))?;
+    }
+    let table = MemTable::try_new(touched.schema(), vec![vec![touched.clone()]])
+        .map_err(datafusion("holding the touched keys"))?;
+    ctx.register_table(TOUCHED, Arc::new(table))
+        .map_err(datafusion("registering the touched keys"))?;
+    let on = |alias: &str| {
+        keys.columns
+            .iter()
+            .map(|c| format!("({alias}.{c} IS NOT DISTINCT FROM k.{c})"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let (query, plain) = keys.of(family, &all);
+    let sql = if plain {
+        format!(
+            "CREATE VIEW {name} AS SELECT e.* FROM {all} e LEFT SEMI JOIN {TOUCHED} k ON {}",
+            on("e")
+        )
+    } else {
+        format!(
+            "CREATE VIEW {name} AS SELECT * FROM {all} WHERE event_id IN \
+             (SELECT q.event_id FROM ({query}) q JOIN {TOUCHED} k ON {})",
+            on("q")
+        )
+    };
+    ctx.sql(&sql)
+        .await
+        .map_err(datafusion(format!("selecting the touched {name} events")))?;
+    Ok(applied)
+}
+
+/// The partition's rows: the `old` rows of untouched keys and the `fresh` rows of touched keys,
+/// sorted by the model's order.
+pub fn merge(
+    keys: &Keys,
+    schema: &SchemaRef,
+    old: &RecordBatch,
+    fresh: &RecordBatch,
+    touched: &RecordBatch,
+) -> Result<RecordBatch> {
+    let context = "merging the recomputed keys with the kept rows";
+    let converter = RowConverter::new(
+        touched
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| SortField::new(f.data_type().clone()))
+            .collect(),
+    )
+    .map_err(arrow(context))?;
+    let touched_rows = converter
+        .convert_columns(touched.columns())
+        .map_err(arrow(context))?;
+    let set: HashSet<&[u8]> = touched_rows.iter().map(|r| r.data()).collect();
+    let named = |batch: &RecordBatch| -> Result<BooleanArray> {
+        let columns = key_columns(keys, batch, touched.schema_ref())?;
+        let rows: Rows = converter
+            .convert_columns(&columns)
+            .map_err(arrow(context))?;
+        Ok(rows.iter().map(|r| Some(set.contains(r.data()))).collect())
+    };
+    let untouched = datafusion::arrow::compute::not(&named(old)?).map_err(arrow(context))?;
+    let kept = filter_record_batch(old, &untouched).map_err(arrow(context))?;
+    let recomputed = filter_record_batch(fresh, &named(fresh)?).map_err(arrow(context))?;
+    let all = concat_batches(schema, &[kept, recomputed]).map_err(arrow(context))?;
+    let order: Vec<SortColumn> = keys
+        .order
+        .iter()
+        .map(|c| {
+            let index = schema.index_of(c).map_err(arrow(context))?;
+            Ok(SortColumn {
+                values: all.column(index).clone(),
+                options: Some(SortOptions {
+                    descending: false,
+                    nulls_first: false,
+                }),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let indices = lexsort_to_indices(&order, None).map_err(arrow(context))?;
+    take_record_batch(&all, &indices).map_err(arrow(context))
+}
+
+/// The key columns of `batch` (rows of the model), cast to the touched keys' types.
+fn key_columns(keys: &Keys, batch: &RecordBatch, to: &Schema) -> Result<Vec<ArrayRef>> {
+    let context = "reading the key columns of a model";
+    keys.columns
+        .iter()
+        .zip(to.fields())
+        .map(|(c, f)| {
+            let index = batch.schema().index_of(c).map_err(arrow(context))?;
+            cast(batch.column(index), f.data_type()).map_err(arrow(context))
+        })
+        .collect()
+}
+
+/// The key columns of the model's schema.
+fn key_schema(keys: &Keys, schema: &SchemaRef) -> Result<SchemaRef> {
+    let fields = keys
+        .columns
+        .iter()
+        .map(|c| {
+            let field = schema
+                .field_with_name(c)
+                .map_err(arrow("reading a model's key columns"))?;
+            Ok(field.clone().with_nullable(true))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Arc::new(Schema::new(fields)))
+}
