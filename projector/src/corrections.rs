@@ -83,10 +83,21 @@ impl Corrections {
 
     /// The deciding corrections of the whole log of the lake at `root`, at `state`.
     pub async fn of_lake(root: &Path, state: &LogState) -> Result<Corrections> {
+        let table = format!("events/{}", Family::Correction.name());
+        Corrections::of_files(root, state.version, state.files_of(&table)).await
+    }
+
+    /// The deciding corrections among the correction events of `files` (of the lake at `root`,
+    /// committed at `version`).
+    pub async fn of_files<'a>(
+        root: &Path,
+        version: u64,
+        files: impl IntoIterator<Item = &'a pdn_ingest::log::FileEntry>,
+    ) -> Result<Corrections> {
         let ctx = SessionContext::new();
         let table = format!("events/{}", Family::Correction.name());
         let schema = pdn_schemas::arrow::table_schema(Family::Correction);
-        let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
+        let provider = table_over(root, version, &table, files, schema)?;
         register(&ctx, "correction_raw", provider)?;
         Corrections::load(&ctx).await
     }
@@ -241,7 +252,7 @@ impl Envelopes {
 }
 
 /// A one-column table `event_id` holding `ids`.
-fn ids_table(ids: &[&str]) -> Result<Arc<dyn TableProvider>> {
+pub(crate) fn ids_table(ids: &[&str]) -> Result<Arc<dyn TableProvider>> {
     let schema = Arc::new(Schema::new(vec![Field::new(
         "event_id",
         DataType::Utf8,

@@ -12,10 +12,16 @@
 //! events, so these are the rows a full recomputation gives, and the file written from them has
 //! the same bytes (the projector tests compare every file with a rebuild's).
 //!
+//! The touched keys are those whose rows may change: the keys the new events name (as corrected
+//! now: an older correction may target them), and the keys the events targeted by the run's new
+//! corrections name, both as corrected before the run and as corrected now (an amendment may move
+//! an event from one key to another; a retraction removes it from its key).
+//!
 //! The cost is a scan of the partition's key columns and the touched keys' events, instead of the
 //! model's query over every event of the partition.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch};
@@ -26,13 +32,16 @@ use datafusion::arrow::compute::{
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
-use datafusion::datasource::MemTable;
+use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::prelude::SessionContext;
+use pdn_ingest::log::FileEntry;
 use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
 use crate::error::{datafusion, Result};
-use crate::models::{Keys, Model};
+use crate::files::table_over;
+use crate::models::{Keys, Model, Scope};
+use crate::run::{register_sources, run_model, Inputs};
 
 /// The table of touched keys registered for a keyed computation.
 const TOUCHED: &str = "touched_keys";
@@ -47,20 +56,121 @@ fn arrow(context: impl Into<String>) -> impl FnOnce(ArrowError) -> crate::Projec
     }
 }
 
-/// The distinct keys named by the events of `ctx`'s corrected views `<family>` (one per source of
-/// `model` registered there), as columns of the model's key types.
-pub async fn touched(
+/// What a keyed computation found.
+pub enum Keyed {
+    /// No key of the model has changed: its rows stay as they are.
+    Unchanged,
+    /// The partition's rows, and the amendments applied to the events read.
+    Rows(RecordBatch, Applied),
+}
+
+/// Recomputes the rows of one partition of `model` whose keys the `new` files' events or the
+/// run's corrections touch, and keeps the others. `None` when the model has no keys.
+pub async fn compute(
+    root: &Path,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    partition: &str,
+    new: &BTreeMap<Family, Vec<FileEntry>>,
+) -> Result<Option<Keyed>> {
+    let Some(keys) = &model.keys else {
+        return Ok(None);
+    };
+    let schema = &inputs.schemas[model.name];
+    let ctx = SessionContext::new();
+    let mut views = Vec::new();
+    for (&family, files) in new {
+        let raw = events(root, inputs, family, files.iter())?;
+        let name = format!("new_{}", family.name());
+        inputs
+            .corrections
+            .register_family_as(&ctx, family, &name, raw)
+            .await?;
+        views.push((family, name));
+    }
+    if !inputs.targets.is_empty() {
+        let ids: Vec<&str> = inputs.targets.iter().map(String::as_str).collect();
+        ctx.register_table("targets", crate::corrections::ids_table(&ids)?)
+            .map_err(datafusion("registering the corrected event ids"))?;
+        for &family in model.sources {
+            let table = format!("events/{}", family.name());
+            let files = inputs
+                .state
+                .files_of(&table)
+                .filter(|f| model.scope == Scope::Whole || f.partition == partition);
+            let name = family.name();
+            ctx.register_table(
+                format!("{name}_partition"),
+                events(root, inputs, family, files)?,
+            )
+            .map_err(datafusion(format!("registering the {name} events")))?;
+            let targeted = ctx
+                .sql(&format!(
+                    "SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)"
+                ))
+                .await
+                .map_err(datafusion(format!("finding the corrected {name} events")))?
+                .into_view();
+            for (corrections, when) in [(inputs.previous, "before"), (inputs.corrections, "now")] {
+                let view = format!("{name}_targeted_{when}");
+                corrections
+                    .register_family_as(&ctx, family, &view, targeted.clone())
+                    .await?;
+                views.push((family, view));
+            }
+        }
+    }
+    let touched = touched(&ctx, model, keys, schema, &views).await?;
+    if touched.num_rows() == 0 {
+        return Ok(Some(Keyed::Unchanged));
+    }
+    let ctx = SessionContext::new();
+    let filter = Some((keys, &touched));
+    let applied = register_sources(&ctx, root, inputs, model, partition, filter).await?;
+    let fresh = run_model(&ctx, inputs, model, partition).await?;
+    let table = model.table();
+    let old = crate::files::read_all(
+        root,
+        inputs
+            .state
+            .files_of(&table)
+            .filter(|f| f.partition == partition),
+        schema,
+    )?;
+    let rows = merge(keys, schema, &old, &fresh, &touched)?;
+    Ok(Some(Keyed::Rows(rows, applied)))
+}
+
+/// A table over `files` of the event table of `family`.
+fn events<'a>(
+    root: &Path,
+    inputs: &Inputs<'_>,
+    family: Family,
+    files: impl IntoIterator<Item = &'a FileEntry>,
+) -> Result<Arc<dyn TableProvider>> {
+    table_over(
+        root,
+        inputs.state.version,
+        &format!("events/{}", family.name()),
+        files,
+        pdn_schemas::arrow::table_schema(family),
+    )
+}
+
+/// The distinct keys named by the events of `ctx`'s corrected `views` (each of a source of
+/// `model`), as columns of the model's key types.
+async fn touched(
     ctx: &SessionContext,
     model: &Model,
     keys: &Keys,
     schema: &SchemaRef,
-    families: &[Family],
+    views: &[(Family, String)],
 ) -> Result<RecordBatch> {
     let key_schema = key_schema(keys, schema)?;
     let columns = keys.columns.join(", ");
-    let queries: Vec<String> = families
+    let queries: Vec<String> = views
         .iter()
-        .map(|&f| format!("SELECT {columns} FROM ({})", keys.of(f, f.name()).0))
+        .map(|(f, view)| format!("SELECT {columns} FROM ({})", keys.of(*f, view).0))
         .collect();
     if queries.is_empty() {
         return Ok(RecordBatch::new_empty(key_schema));
@@ -90,12 +200,12 @@ pub async fn touched(
 /// Registers the view `<family>` of `ctx`: the corrected events of `raw` that name a key of
 /// `touched`, so that the model's query, run over these views, gives the touched keys' rows (and
 /// possibly partial rows of other keys, which [`merge`] leaves out).
-pub async fn register_filtered(
+pub(crate) async fn register_filtered(
     ctx: &SessionContext,
     corrections: &Corrections,
     keys: &Keys,
     family: Family,
-    raw: Arc<dyn datafusion::datasource::TableProvider>,
+    raw: Arc<dyn TableProvider>,
     touched: &RecordBatch,
 ) -> Result<Applied> {
     let name = family.name();
@@ -142,7 +252,7 @@ pub async fn register_filtered(
 
 /// The partition's rows: the `old` rows of untouched keys and the `fresh` rows of touched keys,
 /// sorted by the model's order.
-pub fn merge(
+fn merge(
     keys: &Keys,
     schema: &SchemaRef,
     old: &RecordBatch,

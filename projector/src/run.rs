@@ -61,7 +61,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
     if first > last && !rebuild {
         return Ok(report);
     }
-    let changes = if rebuild || first == 1 {
+    let mut changes = if rebuild || first == 1 {
         Changes::everything()
     } else {
         Changes::since(root, &state, first, last).await?
@@ -70,6 +70,21 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
         return Ok(report);
     }
     let corrections = Corrections::of_lake(root, &state).await?;
+    let previous = match changes.new_corrections.as_slice() {
+        [] => None,
+        new if new.iter().any(|f| !state.files.contains_key(&f.path)) => {
+            // New corrections compacted with older ones: the corrections before the run are not
+            // told apart; recompute whole partitions.
+            changes.keyable = false;
+            None
+        }
+        new => {
+            let new: BTreeSet<&String> = new.iter().map(|f| &f.path).collect();
+            let table = format!("events/{}", Family::Correction.name());
+            let before = state.files_of(&table).filter(|f| !new.contains(&f.path));
+            Some(Corrections::of_files(root, state.version, before).await?)
+        }
+    };
     let mut draft = CommitDraft {
         operation: if rebuild { "rebuild" } else { "project" }.to_owned(),
         ..CommitDraft::default()
@@ -85,18 +100,20 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
             let inputs = Inputs {
                 state: &state,
                 corrections: &corrections,
+                previous: previous.as_ref().unwrap_or(&corrections),
+                targets: &changes.targets,
                 recomputed: &recomputed,
                 schemas: &schemas,
             };
             let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
             let new = changes.new_files(model, partition, &state, rebuild, uses_changed);
             let keyed = match new {
-                Some(new) => compute_keyed(root, &inputs, model, partition, &new).await?,
+                Some(new) => keyed::compute(root, &inputs, model, partition, &new).await?,
                 None => None,
             };
             let (batch, applied) = match keyed {
-                Some(Keyed::Unchanged) => continue,
-                Some(Keyed::Rows(batch, applied)) => {
+                Some(keyed::Keyed::Unchanged) => continue,
+                Some(keyed::Keyed::Rows(batch, applied)) => {
                     report.keyed += 1;
                     (batch, applied)
                 }
@@ -173,6 +190,11 @@ struct Changes {
     removed: BTreeMap<Family, BTreeSet<String>>,
     /// Partitions holding events that new corrections target.
     corrected: BTreeSet<String>,
+    /// The event ids new corrections target, and the files holding those corrections.
+    targets: Vec<String>,
+    new_corrections: Vec<FileEntry>,
+    /// Whether keyed recomputation may be used (see [`Changes::new_files`]).
+    keyable: bool,
 }
 
 impl Changes {
@@ -188,13 +210,21 @@ impl Changes {
     /// compaction or an erasure of them) is rare and makes every partition stale.
     async fn since(root: &Path, state: &LogState, first: u64, last: u64) -> Result<Changes> {
         let log = CommitLog::open(&root.join("_pdn"))?;
-        let mut changes = Changes::default();
+        let mut changes = Changes {
+            keyable: true,
+            ..Changes::default()
+        };
         let mut new_corrections = Vec::new();
         for version in first..=last {
             let Some(commit) = log.read(version)? else {
                 return Ok(Changes::everything());
             };
             changes.foreign |= commit.writer != SOURCE;
+            if commit.operation == pdn_ingest::maintenance::compact::OPERATION {
+                // The same events in fewer files: nothing to recompute. (A file added in the range
+                // and compacted in it is no longer live, so its partition is recomputed whole.)
+                continue;
+            }
             for file in &commit.add {
                 if let Some(family) = event_family(&file.table) {
                     changes.touch(family, &file.partition);
@@ -226,7 +256,9 @@ impl Changes {
             }
         }
         if !new_corrections.is_empty() {
-            changes.corrected = target_partitions(root, state, &new_corrections).await?;
+            changes.targets = target_ids(root, state, &new_corrections).await?;
+            changes.corrected = target_partitions(root, state, &changes.targets).await?;
+            changes.new_corrections = new_corrections;
         }
         Ok(changes)
     }
@@ -240,7 +272,7 @@ impl Changes {
 
     /// The files the run's commits added to the sources of `model` in `partition` (every partition
     /// for a whole model), when the model can be recomputed by key there: it has keys, the run is
-    /// not a rebuild, no correction came or went, the models it uses are unchanged, and these
+    /// not a rebuild, no correction was removed, the models it uses are unchanged, and these
     /// sources only gained files, all still live. `None`: recompute the whole partition.
     fn new_files(
         &self,
@@ -250,12 +282,8 @@ impl Changes {
         rebuild: bool,
         uses_changed: bool,
     ) -> Option<BTreeMap<Family, Vec<FileEntry>>> {
-        let keyable = model.keys.is_some()
-            && !rebuild
-            && !self.everything
-            && !self.touched.contains_key(&Family::Correction)
-            && self.corrected.is_empty()
-            && !uses_changed;
+        let keyable =
+            self.keyable && model.keys.is_some() && !rebuild && !self.everything && !uses_changed;
         if !keyable {
             return None;
         }
@@ -333,17 +361,32 @@ fn event_family(table: &str) -> Option<Family> {
     Family::ALL.iter().copied().find(|f| f.name() == name)
 }
 
-/// The month partitions holding the targets of the corrections in `files`.
-async fn target_partitions(
-    root: &Path,
-    state: &LogState,
-    files: &[pdn_ingest::log::FileEntry],
-) -> Result<BTreeSet<String>> {
+/// The event ids targeted by the corrections in `files`.
+async fn target_ids(root: &Path, state: &LogState, files: &[FileEntry]) -> Result<Vec<String>> {
     let ctx = SessionContext::new();
     let schema = pdn_schemas::arrow::table_schema(Family::Correction);
     let new = table_over(root, state.version, "new corrections", files, schema)?;
     ctx.register_table("new_corrections", new)
         .map_err(datafusion("registering the new corrections"))?;
+    let sql = "SELECT DISTINCT target_event_id FROM new_corrections ORDER BY 1";
+    let mut ids = Vec::new();
+    for batch in collect(&ctx, sql, "reading the new corrections' targets").await? {
+        let column = crate::corrections::strings(batch.column(0).as_ref());
+        ids.extend((0..batch.num_rows()).map(|i| column.value(i).to_owned()));
+    }
+    Ok(ids)
+}
+
+/// The month partitions holding the events `targets`.
+async fn target_partitions(
+    root: &Path,
+    state: &LogState,
+    targets: &[String],
+) -> Result<BTreeSet<String>> {
+    let ctx = SessionContext::new();
+    let ids: Vec<&str> = targets.iter().map(String::as_str).collect();
+    ctx.register_table("targets", crate::corrections::ids_table(&ids)?)
+        .map_err(datafusion("registering the corrected event ids"))?;
     let mut partitions = BTreeSet::new();
     for &family in Family::ALL.iter().filter(|&&f| f != Family::Correction) {
         let table = format!("events/{}", family.name());
@@ -354,7 +397,7 @@ async fn target_partitions(
             .map_err(datafusion(format!("registering {table}")))?;
         let sql = format!(
             "SELECT DISTINCT to_char(occurred_at, 'year=%Y/month=%m') FROM {name} \
-             WHERE event_id IN (SELECT target_event_id FROM new_corrections)"
+             WHERE event_id IN (SELECT event_id FROM targets)"
         );
         for batch in collect(&ctx, &sql, "finding the corrected events' months").await? {
             let column = crate::corrections::strings(batch.column(0).as_ref());
@@ -380,12 +423,15 @@ fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> R
 }
 
 /// What every partition's computation reads besides the events: the lake's state, the
-/// corrections, the whole models recomputed earlier in this run, and every model's schema.
-struct Inputs<'a> {
-    state: &'a LogState,
-    corrections: &'a Corrections,
-    recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
-    schemas: &'a BTreeMap<&'static str, SchemaRef>,
+/// corrections (and, for keyed runs, those before the run and the event ids the run's new
+/// corrections target), the whole models recomputed earlier in this run, and every model's schema.
+pub(crate) struct Inputs<'a> {
+    pub state: &'a LogState,
+    pub corrections: &'a Corrections,
+    pub previous: &'a Corrections,
+    pub targets: &'a [String],
+    pub recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
+    pub schemas: &'a BTreeMap<&'static str, SchemaRef>,
 }
 
 /// Computes one partition of a model from the lake's events at `inputs.state`.
@@ -400,67 +446,9 @@ async fn compute(
     Ok((run_model(&ctx, inputs, model, partition).await?, applied))
 }
 
-/// What a keyed computation found.
-enum Keyed {
-    /// No new event names a key of the model: its rows stay as they are.
-    Unchanged,
-    /// The partition's rows, and the amendments applied to the events read.
-    Rows(RecordBatch, Applied),
-}
-
-/// Recomputes the rows of one partition of `model` whose keys the `new` files' events name, and
-/// keeps the others (see [`crate::keyed`]).
-async fn compute_keyed(
-    root: &Path,
-    inputs: &Inputs<'_>,
-    model: &Model,
-    partition: &str,
-    new: &BTreeMap<Family, Vec<FileEntry>>,
-) -> Result<Option<Keyed>> {
-    let Some(keys) = &model.keys else {
-        return Ok(None);
-    };
-    let schema = &inputs.schemas[model.name];
-    let ctx = SessionContext::new();
-    for (&family, files) in new {
-        let table = format!("events/{}", family.name());
-        let raw = table_over(
-            root,
-            inputs.state.version,
-            &table,
-            files,
-            pdn_schemas::arrow::table_schema(family),
-        )?;
-        inputs
-            .corrections
-            .register_family(&ctx, family, raw)
-            .await?;
-    }
-    let families: Vec<Family> = new.keys().copied().collect();
-    let touched = keyed::touched(&ctx, model, keys, schema, &families).await?;
-    if touched.num_rows() == 0 {
-        return Ok(Some(Keyed::Unchanged));
-    }
-    let ctx = SessionContext::new();
-    let filter = Some((keys, &touched));
-    let applied = register_sources(&ctx, root, inputs, model, partition, filter).await?;
-    let fresh = run_model(&ctx, inputs, model, partition).await?;
-    let table = model.table();
-    let old = crate::files::read_all(
-        root,
-        inputs
-            .state
-            .files_of(&table)
-            .filter(|f| f.partition == partition),
-        schema,
-    )?;
-    let rows = keyed::merge(keys, schema, &old, &fresh, &touched)?;
-    Ok(Some(Keyed::Rows(rows, applied)))
-}
-
 /// Registers in `ctx` the corrected events of `model`'s sources in `partition` (all of them for a
 /// whole model), only those naming a key of the `filter` when there is one, and the models it uses.
-async fn register_sources(
+pub(crate) async fn register_sources(
     ctx: &SessionContext,
     root: &Path,
     inputs: &Inputs<'_>,
@@ -519,7 +507,7 @@ async fn register_sources(
 }
 
 /// Runs `model`'s query over the tables registered in `ctx`: its rows, as one batch.
-async fn run_model(
+pub(crate) async fn run_model(
     ctx: &SessionContext,
     inputs: &Inputs<'_>,
     model: &Model,

@@ -129,9 +129,9 @@ async fn incremental_runs_equal_a_rebuild_byte_for_byte() {
     );
 }
 
-/// Runs that only add events recompute only the keys those events name (the corrections already
-/// in the lake applied to them, a correction arriving before its target included), and still
-/// write the files a rebuild writes.
+/// Runs recompute only the keys their new events and corrections touch (the corrections already in
+/// the lake applied to new events, a correction arriving before its target included), pass over
+/// compactions, and still write the files a rebuild writes.
 #[tokio::test]
 async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
     let (lines, _) = generate(two_years());
@@ -158,11 +158,26 @@ async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
         }
         keyed += report.keyed;
     }
-    ingest(lake.path(), &corrections, "file:corrections", 500);
+    let before = model_files(lake.path());
+    let compacted = pdn_ingest::maintenance::compact::compact(
+        &mut Lake::open(lake.path()).unwrap(),
+        "test compact",
+        u64::MAX,
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap();
+    assert!(compacted.files_removed > 0);
     let report = project(lake.path(), false).await.unwrap();
     assert_eq!(
-        report.keyed, 0,
-        "new corrections recompute whole partitions"
+        report.partitions, 0,
+        "a compaction changes no model: {report:?}"
+    );
+    assert_eq!(model_files(lake.path()), before);
+    ingest(lake.path(), &corrections, "file:corrections", 500);
+    let report = project(lake.path(), false).await.unwrap();
+    assert!(
+        report.keyed > 0,
+        "corrections are projected by key: {report:?}"
     );
     for (i, chunk) in late.chunks(late.len() / 4 + 1).enumerate() {
         ingest(lake.path(), chunk, &format!("file:late-{i}"), 500);
@@ -184,6 +199,84 @@ async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
             got[key] == *bytes,
             "{key:?} differs between keyed runs and rebuild"
         );
+    }
+}
+
+/// An amendment moving a contact from one youth to another, then a retraction of it, projected by
+/// key: both youths' rows follow, as a rebuild computes them.
+#[tokio::test]
+async fn keyed_runs_follow_corrections_that_move_an_event_between_keys() {
+    let (lines, _) = generate(two_years());
+    let parse = |l: &Vec<u8>| serde_json::from_slice::<serde_json::Value>(l).unwrap();
+    let contacts: Vec<serde_json::Value> = lines
+        .iter()
+        .map(parse)
+        .filter(|e| e["type"] == "contact.recorded")
+        .collect();
+    let target = &contacts[0];
+    let other = contacts
+        .iter()
+        .find(|e| {
+            e["department"] == target["department"]
+                && e["payload"]["youth"] != target["payload"]["youth"]
+        })
+        .unwrap();
+    let correction = |n: u32, kind: &str, payload: serde_json::Value| {
+        let mut event = target.clone();
+        event["event_id"] = format!("0f0f0f0f-0000-4000-8000-{n:012}").into();
+        event["type"] = kind.into();
+        event["schema_version"] = 1.into();
+        event["occurred_at"] = format!("2025-12-0{n}T12:00:00+01:00").into();
+        event["payload"] = payload;
+        serde_json::to_vec(&event).unwrap()
+    };
+    let mut replacement = target["payload"].clone();
+    replacement["youth"] = other["payload"]["youth"].clone();
+    let moved = correction(
+        1,
+        "correction.amended",
+        serde_json::json!({
+            "target_event_id": target["event_id"],
+            "reason": "entry_error",
+            "target_type": "contact.recorded",
+            "replacement": replacement,
+        }),
+    );
+    let retracted = correction(
+        2,
+        "correction.retracted",
+        serde_json::json!({ "target_event_id": target["event_id"], "reason": "entry_error" }),
+    );
+
+    let lake = tempfile::tempdir().unwrap();
+    ingest(lake.path(), &lines, "file:all", 2_000);
+    project(lake.path(), false).await.unwrap();
+    let mut all = lines.clone();
+    for (i, correction) in [moved, retracted].into_iter().enumerate() {
+        ingest(
+            lake.path(),
+            &[correction.clone()],
+            &format!("file:fix-{i}"),
+            10,
+        );
+        let report = project(lake.path(), false).await.unwrap();
+        assert!(
+            report.keyed > 0,
+            "correction {i} is projected by key: {report:?}"
+        );
+        all.push(correction);
+        let rebuilt = tempfile::tempdir().unwrap();
+        ingest(rebuilt.path(), &all, "file:all", 2_000);
+        project(rebuilt.path(), true).await.unwrap();
+        let expected = model_files(rebuilt.path());
+        let got = model_files(lake.path());
+        assert_eq!(got.len(), expected.len());
+        for (key, bytes) in &expected {
+            assert!(
+                got[key] == *bytes,
+                "after correction {i}, {key:?} differs from a rebuild"
+            );
+        }
     }
 }
 

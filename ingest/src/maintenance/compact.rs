@@ -26,6 +26,10 @@ use crate::error::{IngestError, Result};
 use crate::lake::{read_state, readable, CommitDraft, Lake};
 use crate::log::{write_atomically, CommitLog, FileEntry};
 
+/// The operation of compaction commits. Their files hold exactly the rows of the files they
+/// remove: readers deriving state from events (the projector) may pass them over.
+pub const OPERATION: &str = "compact";
+
 /// Files at least this large are left alone by default (128 MiB).
 pub const DEFAULT_TARGET_FILE_BYTES: u64 = 128 << 20;
 
@@ -66,7 +70,7 @@ pub fn compact(
         }
     }
     let mut draft = CommitDraft {
-        operation: "compact".to_owned(),
+        operation: OPERATION.to_owned(),
         ..CommitDraft::default()
     };
     for ((table, partition), files) in groups.into_iter().filter(|(_, f)| f.len() >= 2) {
