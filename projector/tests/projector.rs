@@ -255,7 +255,7 @@ async fn keyed_runs_follow_corrections_that_move_an_event_between_keys() {
     for (i, correction) in [moved, retracted].into_iter().enumerate() {
         ingest(
             lake.path(),
-            &[correction.clone()],
+            std::slice::from_ref(&correction),
             &format!("file:fix-{i}"),
             10,
         );
