@@ -73,6 +73,21 @@ fn model_files(root: &Path) -> BTreeMap<(String, String), Vec<u8>> {
     files
 }
 
+/// Asserts that `got` holds the same model partitions as `expected`, each with the same bytes.
+fn assert_same_files(
+    got: &BTreeMap<(String, String), Vec<u8>>,
+    expected: &BTreeMap<(String, String), Vec<u8>>,
+    what: &str,
+) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (key, bytes) in expected {
+        assert!(got[key] == *bytes, "{key:?} differs {what}");
+    }
+}
+
 #[tokio::test]
 async fn incremental_runs_equal_a_rebuild_byte_for_byte() {
     let (mut lines, _) = generate(two_years());
@@ -103,16 +118,7 @@ async fn incremental_runs_equal_a_rebuild_byte_for_byte() {
 
     let expected = model_files(rebuilt.path());
     let got = model_files(incremental.path());
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>()
-    );
-    for (key, bytes) in &expected {
-        assert!(
-            got[key] == *bytes,
-            "{key:?} differs between incremental and rebuild"
-        );
-    }
+    assert_same_files(&got, &expected, "between incremental and rebuild");
     for model in MODELS {
         assert!(
             expected.keys().any(|(t, _)| *t == model.table()),
@@ -190,16 +196,7 @@ async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
     project(rebuilt.path(), true).await.unwrap();
     let expected = model_files(rebuilt.path());
     let got = model_files(lake.path());
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>()
-    );
-    for (key, bytes) in &expected {
-        assert!(
-            got[key] == *bytes,
-            "{key:?} differs between keyed runs and rebuild"
-        );
-    }
+    assert_same_files(&got, &expected, "between keyed runs and rebuild");
 }
 
 /// An amendment moving a contact from one youth to another, then a retraction of it, projected by
@@ -270,13 +267,11 @@ async fn keyed_runs_follow_corrections_that_move_an_event_between_keys() {
         project(rebuilt.path(), true).await.unwrap();
         let expected = model_files(rebuilt.path());
         let got = model_files(lake.path());
-        assert_eq!(got.len(), expected.len());
-        for (key, bytes) in &expected {
-            assert!(
-                got[key] == *bytes,
-                "after correction {i}, {key:?} differs from a rebuild"
-            );
-        }
+        assert_same_files(
+            &got,
+            &expected,
+            &format!("after correction {i}, from a rebuild"),
+        );
     }
 }
 
