@@ -23,8 +23,8 @@ use pdn_ingest::log::LogState;
 use pdn_ingest::rows::TableBuilder;
 use pdn_schemas::{EventType, Family, Validator};
 
-use crate::error::{datafusion, Result};
-use crate::files::table_over;
+use crate::error::{arrow, datafusion, Result};
+use crate::files::events_over;
 
 /// The deciding correction of every corrected event id.
 #[derive(Debug, Default)]
@@ -95,9 +95,7 @@ impl Corrections {
         files: impl IntoIterator<Item = &'a pdn_ingest::log::FileEntry>,
     ) -> Result<Corrections> {
         let ctx = SessionContext::new();
-        let table = format!("events/{}", Family::Correction.name());
-        let schema = pdn_schemas::arrow::table_schema(Family::Correction);
-        let provider = table_over(root, version, &table, files, schema)?;
+        let provider = events_over(root, version, Family::Correction, files)?;
         register(&ctx, "correction_raw", provider)?;
         Corrections::load(&ctx).await
     }
@@ -210,11 +208,7 @@ struct Envelopes {
 impl Envelopes {
     fn of(batch: &RecordBatch) -> Result<Envelopes> {
         let context = "reading the corrected events' envelopes";
-        let cast_to = |i: usize, to: &DataType| {
-            cast(batch.column(i), to)
-                .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-                .map_err(datafusion(context))
-        };
+        let cast_to = |i: usize, to: &DataType| cast(batch.column(i), to).map_err(arrow(context));
         let micros = cast_to(
             1,
             &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
@@ -260,8 +254,7 @@ pub(crate) fn ids_table(ids: &[&str]) -> Result<Arc<dyn TableProvider>> {
     )]));
     let column = Arc::new(StringArray::from(ids.to_vec()));
     let batch = RecordBatch::try_new(schema.clone(), vec![column])
-        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion("holding corrected event ids"))?;
+        .map_err(arrow("holding corrected event ids"))?;
     let table = MemTable::try_new(schema, vec![vec![batch]])
         .map_err(datafusion("holding corrected event ids"))?;
     Ok(Arc::new(table))

@@ -24,3 +24,16 @@ pub fn datafusion(
     let context = context.into();
     move |source| ProjectorError::DataFusion { context, source }
 }
+
+/// Wraps an Arrow error with what was being done.
+pub fn arrow(
+    context: impl Into<String>,
+) -> impl FnOnce(datafusion::arrow::error::ArrowError) -> ProjectorError {
+    let context = context.into();
+    move |e| {
+        datafusion(context)(datafusion::error::DataFusionError::ArrowError(
+            Box::new(e),
+            None,
+        ))
+    }
+}

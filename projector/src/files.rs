@@ -21,8 +21,9 @@ use datafusion::prelude::col;
 use pdn_ingest::lake::readable;
 use pdn_ingest::log::FileEntry;
 use pdn_ingest::IngestError;
+use pdn_schemas::Family;
 
-use crate::error::{datafusion, ProjectorError, Result};
+use crate::error::{arrow, datafusion, ProjectorError, Result};
 
 /// A table named `table` (for messages) over `files` of the lake at `root`, committed at `version`,
 /// read with `schema`; an empty table of that schema when there is no file. Files sorted by
@@ -62,6 +63,18 @@ pub fn table_over<'a>(
     Ok(Arc::new(listing))
 }
 
+/// The event table of `family` over `files` (see [`table_over`]), read with its Arrow schema.
+pub fn events_over<'a>(
+    root: &Path,
+    version: u64,
+    family: Family,
+    files: impl IntoIterator<Item = &'a FileEntry>,
+) -> Result<Arc<dyn TableProvider>> {
+    let table = format!("events/{}", family.name());
+    let schema = pdn_schemas::arrow::table_schema(family);
+    table_over(root, version, &table, files, schema)
+}
+
 /// Every row of `files` of the lake at `root`, read as `schema` (the schema they were written
 /// with), as one batch; an empty batch when there is no file.
 pub fn read_all<'a>(
@@ -82,13 +95,9 @@ pub fn read_all<'a>(
             .map_err(|e| DataFusionError::ParquetError(Box::new(e)))
             .map_err(datafusion(context()))?;
         for batch in reader {
-            let batch = batch
-                .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
-                .map_err(datafusion(context()))?;
+            let batch = batch.map_err(arrow(context()))?;
             batches.push(batch);
         }
     }
-    concat_batches(schema, &batches)
-        .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion("joining the rows of a model's files"))
+    concat_batches(schema, &batches).map_err(arrow("joining the rows of a model's files"))
 }

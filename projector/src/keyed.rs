@@ -1,12 +1,12 @@
 //! Keyed runs: recompute only the rows of a partition that new events name.
 //!
 //! A model with [`Keys`] declares that the rows naming one key (a youth, a professional, an
-//! accompaniment...) are a function of the events naming that key alone. When a run only adds
-//! event files (no correction, no file removed), a partition's new rows are:
+//! accompaniment...) are a function of the events naming that key alone. When a run removes no
+//! event file, a partition's new rows are:
 //!
-//! - the old rows whose key no new event names, kept as they are;
-//! - the rows of the keys the new events name (their *touched* keys), computed by the model's own
-//!   query over the partition's events naming those keys;
+//! - the old rows of the keys the run does not touch, kept as they are;
+//! - the rows of the *touched* keys (below), computed by the model's own query over the
+//!   partition's events naming those keys;
 //!
 //! sorted by the model's order, the unique key its query sorts by. Rows are a function of the
 //! events, so these are the rows a full recomputation gives, and the file written from them has
@@ -30,7 +30,6 @@ use datafusion::arrow::compute::{
     SortOptions,
 };
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
-use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::prelude::SessionContext;
@@ -38,23 +37,13 @@ use pdn_ingest::log::FileEntry;
 use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
-use crate::error::{datafusion, Result};
-use crate::files::table_over;
-use crate::models::{Keys, Model, Scope};
+use crate::error::{arrow, datafusion, Result};
+use crate::files::events_over;
+use crate::models::{Keys, Model};
 use crate::run::{register_sources, run_model, Inputs};
 
 /// The table of touched keys registered for a keyed computation.
 const TOUCHED: &str = "touched_keys";
-
-fn arrow(context: impl Into<String>) -> impl FnOnce(ArrowError) -> crate::ProjectorError {
-    let context = context.into();
-    move |e| {
-        datafusion(context)(datafusion::error::DataFusionError::ArrowError(
-            Box::new(e),
-            None,
-        ))
-    }
-}
 
 /// What a keyed computation found.
 pub enum Keyed {
@@ -64,23 +53,22 @@ pub enum Keyed {
     Rows(RecordBatch, Applied),
 }
 
-/// Recomputes the rows of one partition of `model` whose keys the `new` files' events or the
-/// run's corrections touch, and keeps the others. `None` when the model has no keys.
+/// Recomputes the rows of one partition of `model` (keyed by `keys`) whose keys the `new` files'
+/// events or the run's corrections touch, and keeps the others.
 pub async fn compute(
     root: &Path,
     inputs: &Inputs<'_>,
     model: &Model,
+    keys: &Keys,
     partition: &str,
     new: &BTreeMap<Family, Vec<FileEntry>>,
-) -> Result<Option<Keyed>> {
-    let Some(keys) = &model.keys else {
-        return Ok(None);
-    };
+) -> Result<Keyed> {
     let schema = &inputs.schemas[model.name];
+    let version = inputs.state.version;
     let ctx = SessionContext::new();
     let mut views = Vec::new();
     for (&family, files) in new {
-        let raw = events(root, inputs, family, files.iter())?;
+        let raw = events_over(root, version, family, files)?;
         let name = format!("new_{}", family.name());
         inputs
             .corrections
@@ -93,15 +81,11 @@ pub async fn compute(
         ctx.register_table("targets", crate::corrections::ids_table(&ids)?)
             .map_err(datafusion("registering the corrected event ids"))?;
         for &family in model.sources {
-            let table = format!("events/{}", family.name());
-            let files = inputs
-                .state
-                .files_of(&table)
-                .filter(|f| model.scope == Scope::Whole || f.partition == partition);
             let name = family.name();
+            let files = model.reads(inputs.state, family, partition);
             ctx.register_table(
                 format!("{name}_partition"),
-                events(root, inputs, family, files)?,
+                events_over(root, version, family, files)?,
             )
             .map_err(datafusion(format!("registering the {name} events")))?;
             let targeted = ctx
@@ -122,11 +106,14 @@ pub async fn compute(
     }
     let touched = touched(&ctx, model, keys, schema, &views).await?;
     if touched.num_rows() == 0 {
-        return Ok(Some(Keyed::Unchanged));
+        return Ok(Keyed::Unchanged);
     }
     let ctx = SessionContext::new();
-    let filter = Some((keys, &touched));
-    let applied = register_sources(&ctx, root, inputs, model, partition, filter).await?;
+    let table = MemTable::try_new(touched.schema(), vec![vec![touched.clone()]])
+        .map_err(datafusion("holding the touched keys"))?;
+    ctx.register_table(TOUCHED, Arc::new(table))
+        .map_err(datafusion("registering the touched keys"))?;
+    let applied = register_sources(&ctx, root, inputs, model, partition, Some(keys)).await?;
     let fresh = run_model(&ctx, inputs, model, partition).await?;
     let table = model.table();
     let old = crate::files::read_all(
@@ -138,23 +125,7 @@ pub async fn compute(
         schema,
     )?;
     let rows = merge(keys, schema, &old, &fresh, &touched)?;
-    Ok(Some(Keyed::Rows(rows, applied)))
-}
-
-/// A table over `files` of the event table of `family`.
-fn events<'a>(
-    root: &Path,
-    inputs: &Inputs<'_>,
-    family: Family,
-    files: impl IntoIterator<Item = &'a FileEntry>,
-) -> Result<Arc<dyn TableProvider>> {
-    table_over(
-        root,
-        inputs.state.version,
-        &format!("events/{}", family.name()),
-        files,
-        pdn_schemas::arrow::table_schema(family),
-    )
+    Ok(Keyed::Rows(rows, applied))
 }
 
 /// The distinct keys named by the events of `ctx`'s corrected `views` (each of a source of
@@ -197,33 +168,21 @@ async fn touched(
     concat_batches(&key_schema, &cast_batches).map_err(arrow(context))
 }
 
-/// Registers the view `<family>` of `ctx`: the corrected events of `raw` that name a key of
-/// `touched`, so that the model's query, run over these views, gives the touched keys' rows (and
-/// possibly partial rows of other keys, which [`merge`] leaves out).
+/// Registers the view `<family>` of `ctx`: the corrected events of `raw` that name a key of the
+/// table `touched_keys` of `ctx`, so that the model's query, run over these views, gives the
+/// touched keys' rows (and possibly partial rows of other keys, which [`merge`] leaves out).
 pub(crate) async fn register_filtered(
     ctx: &SessionContext,
     corrections: &Corrections,
     keys: &Keys,
     family: Family,
     raw: Arc<dyn TableProvider>,
-    touched: &RecordBatch,
 ) -> Result<Applied> {
     let name = family.name();
     let all = format!("{name}_all");
     let applied = corrections
         .register_family_as(ctx, family, &all, raw)
         .await?;
-    if ctx
-        .table_exist(TOUCHED)
-        .map_err(datafusion("looking up the touched keys"))?
-    {
-        ctx.deregister_table(TOUCHED)
-            .map_err(datafusion("replacing the touched keys"))?;
-    }
-    let table = MemTable::try_new(touched.schema(), vec![vec![touched.clone()]])
-        .map_err(datafusion("holding the touched keys"))?;
-    ctx.register_table(TOUCHED, Arc::new(table))
-        .map_err(datafusion("registering the touched keys"))?;
     let on = |alias: &str| {
         keys.columns
             .iter()

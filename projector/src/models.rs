@@ -5,6 +5,7 @@
 //! arrival order or of earlier runs — and its query orders them by a unique key. So recomputing a
 //! partition from its events always writes the same bytes, and an incremental run equals a rebuild.
 
+use pdn_ingest::log::{FileEntry, LogState};
 use pdn_schemas::Family;
 
 /// How a model's files are partitioned, and so what one recomputation reads.
@@ -36,9 +37,9 @@ pub struct Model {
 }
 
 /// How a model's rows depend on the events: the rows naming one key are a function of that key's
-/// events alone (and of the models it uses). A run that adds events without touching corrections
-/// or removing files then recomputes only the keys its new events name, and keeps every other row
-/// of the partition as it is (`crate::keyed`).
+/// events alone (and of the models it uses). A run that removes no event file then recomputes only
+/// the keys its new events and corrections touch, and keeps every other row of the partition as it
+/// is (`crate::keyed`).
 #[derive(Debug)]
 pub struct Keys {
     /// The model's columns naming a key: a prefix of [`Keys::order`].
@@ -66,6 +67,22 @@ impl Keys {
 }
 
 impl Model {
+    /// The live files of the events of `family` that its partition `partition` is computed from:
+    /// that month's, or every file for a whole model.
+    pub fn reads<'a>(
+        &self,
+        state: &'a LogState,
+        family: Family,
+        partition: &'a str,
+    ) -> impl Iterator<Item = &'a FileEntry> + 'a {
+        let whole = self.scope == Scope::Whole;
+        let table = format!("events/{}", family.name());
+        state
+            .files
+            .values()
+            .filter(move |f| f.table == table && (whole || f.partition == partition))
+    }
+
     /// The model's table in the lake's log (its folder under the lake).
     pub fn table(&self) -> String {
         format!("models/{}", self.name)
@@ -117,6 +134,11 @@ const fn keyed(columns: &'static [&'static str], order: &'static [&'static str])
     })
 }
 
+/// The keys of a state machine: one row per key, sorted by it.
+const fn machine(columns: &'static [&'static str]) -> Option<Keys> {
+    keyed(columns, columns)
+}
+
 const PROFESSIONAL: &[&str] = &["department", "structure_id", "professional_id"];
 const PROFESSIONAL_MONTH: &[&str] = &[
     "department",
@@ -147,30 +169,21 @@ pub const MODELS: &[Model] = &[
         Whole,
         [Accompaniment],
         [],
-        keyed(
-            &["department", "structure_id", "accompaniment_id"],
-            &["department", "structure_id", "accompaniment_id"]
-        )
+        machine(&["department", "structure_id", "accompaniment_id"])
     ),
     model!(
         "referrals",
         Whole,
         [Referral],
         [],
-        keyed(
-            &["department", "structure_id", "referral_id"],
-            &["department", "structure_id", "referral_id"]
-        )
+        machine(&["department", "structure_id", "referral_id"])
     ),
     model!(
         "permanences",
         Whole,
         [Permanence],
         [],
-        keyed(
-            &["department", "structure_id", "permanence_id"],
-            &["department", "structure_id", "permanence_id"]
-        )
+        machine(&["department", "structure_id", "permanence_id"])
     ),
     model!(
         "collaboration_edges",

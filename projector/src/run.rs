@@ -21,10 +21,10 @@ use pdn_ingest::log::{CommitLog, FileEntry, LogState, OffsetRange};
 use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
-use crate::error::{datafusion, Result};
-use crate::files::table_over;
+use crate::error::{arrow, datafusion, Result};
+use crate::files::{events_over, table_over};
 use crate::keyed;
-use crate::models::{Model, Scope, MODELS, WHOLE};
+use crate::models::{Keys, Model, Scope, MODELS, WHOLE};
 
 /// The source name under which the projector records the log versions it has applied.
 pub const SOURCE: &str = "projector";
@@ -37,7 +37,7 @@ pub struct Report {
     pub rebuilt: bool,
     /// Model partitions recomputed, and their rows.
     pub partitions: usize,
-    /// Of those, the partitions recomputed by key (only the keys new events name).
+    /// Of those, the partitions recomputed by key (only the keys the run touches).
     pub keyed: usize,
     pub rows: u64,
     /// Amendments applied to the events read, and amendments ignored (they did not validate).
@@ -70,7 +70,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
         return Ok(report);
     }
     let corrections = Corrections::of_lake(root, &state).await?;
-    let previous = match changes.new_corrections.as_slice() {
+    let previous = match changes.new_corrections() {
         [] => None,
         new if new.iter().any(|f| !state.files.contains_key(&f.path)) => {
             // New corrections compacted with older ones: the corrections before the run are not
@@ -107,15 +107,15 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
             };
             let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
             let new = changes.new_files(model, partition, &state, rebuild, uses_changed);
-            let keyed = match new {
-                Some(new) => keyed::compute(root, &inputs, model, partition, &new).await?,
-                None => None,
-            };
-            let (batch, applied) = match keyed {
-                Some(keyed::Keyed::Unchanged) => continue,
-                Some(keyed::Keyed::Rows(batch, applied)) => {
-                    report.keyed += 1;
-                    (batch, applied)
+            let (batch, applied) = match new {
+                Some((keys, new)) => {
+                    match keyed::compute(root, &inputs, model, keys, partition, &new).await? {
+                        keyed::Keyed::Unchanged => continue,
+                        keyed::Keyed::Rows(batch, applied) => {
+                            report.keyed += 1;
+                            (batch, applied)
+                        }
+                    }
                 }
                 None => compute(root, &inputs, model, partition).await?,
             };
@@ -183,16 +183,13 @@ struct Changes {
     /// Whether another writer committed in the range (else the range holds only the projector's
     /// own commits, and there is nothing to record).
     foreign: bool,
-    /// Partitions of each family where files were added or removed.
-    touched: BTreeMap<Family, BTreeSet<String>>,
     /// The files added to each family, and the partitions of each family where files were removed.
     added: BTreeMap<Family, Vec<FileEntry>>,
     removed: BTreeMap<Family, BTreeSet<String>>,
     /// Partitions holding events that new corrections target.
     corrected: BTreeSet<String>,
-    /// The event ids new corrections target, and the files holding those corrections.
+    /// The event ids new corrections target.
     targets: Vec<String>,
-    new_corrections: Vec<FileEntry>,
     /// Whether keyed recomputation may be used (see [`Changes::new_files`]).
     keyable: bool,
 }
@@ -214,7 +211,6 @@ impl Changes {
             keyable: true,
             ..Changes::default()
         };
-        let mut new_corrections = Vec::new();
         for version in first..=last {
             let Some(commit) = log.read(version)? else {
                 return Ok(Changes::everything());
@@ -227,11 +223,7 @@ impl Changes {
             }
             for file in &commit.add {
                 if let Some(family) = event_family(&file.table) {
-                    changes.touch(family, &file.partition);
                     changes.added.entry(family).or_default().push(file.clone());
-                    if family == Family::Correction {
-                        new_corrections.push(file.clone());
-                    }
                 }
             }
             for path in &commit.remove {
@@ -245,46 +237,55 @@ impl Changes {
                     if *family == Family::Correction {
                         return Ok(Changes::everything());
                     }
-                    let partition = format!("{year}/{month}");
-                    changes.touch(*family, &partition);
                     changes
                         .removed
                         .entry(*family)
                         .or_default()
-                        .insert(partition);
+                        .insert(format!("{year}/{month}"));
                 }
             }
         }
+        let new_corrections = changes.new_corrections();
         if !new_corrections.is_empty() {
-            changes.targets = target_ids(root, state, &new_corrections).await?;
+            changes.targets = target_ids(root, state, new_corrections).await?;
             changes.corrected = target_partitions(root, state, &changes.targets).await?;
-            changes.new_corrections = new_corrections;
         }
         Ok(changes)
     }
 
-    fn touch(&mut self, family: Family, partition: &str) {
-        self.touched
-            .entry(family)
-            .or_default()
-            .insert(partition.to_owned());
+    /// The correction files the range added.
+    fn new_corrections(&self) -> &[FileEntry] {
+        self.added
+            .get(&Family::Correction)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether files of `family` were added or removed.
+    fn touches(&self, family: &Family) -> bool {
+        self.added.contains_key(family) || self.removed.contains_key(family)
+    }
+
+    /// The partitions of `family` where files were added or removed.
+    fn touched(&self, family: &Family) -> impl Iterator<Item = &String> {
+        let added = self.added.get(family).into_iter().flatten();
+        let removed = self.removed.get(family).into_iter().flatten();
+        added.map(|f| &f.partition).chain(removed)
     }
 
     /// The files the run's commits added to the sources of `model` in `partition` (every partition
     /// for a whole model), when the model can be recomputed by key there: it has keys, the run is
     /// not a rebuild, no correction was removed, the models it uses are unchanged, and these
     /// sources only gained files, all still live. `None`: recompute the whole partition.
-    fn new_files(
+    fn new_files<'m>(
         &self,
-        model: &Model,
+        model: &'m Model,
         partition: &str,
         state: &LogState,
         rebuild: bool,
         uses_changed: bool,
-    ) -> Option<BTreeMap<Family, Vec<FileEntry>>> {
-        let keyable =
-            self.keyable && model.keys.is_some() && !rebuild && !self.everything && !uses_changed;
-        if !keyable {
+    ) -> Option<(&'m Keys, BTreeMap<Family, Vec<FileEntry>>)> {
+        let keys = model.keys.as_ref()?;
+        if !self.keyable || rebuild || self.everything || uses_changed {
             return None;
         }
         let here = |p: &String| model.scope == Scope::Whole || p == partition;
@@ -308,11 +309,11 @@ impl Changes {
                 new.insert(*family, files);
             }
         }
-        Some(new)
+        Some((keys, new))
     }
 
     fn any(&self) -> bool {
-        self.everything || !self.touched.is_empty()
+        self.everything || !self.added.is_empty() || !self.removed.is_empty()
     }
 
     /// The partitions of `model` to recompute.
@@ -322,11 +323,11 @@ impl Changes {
         state: &LogState,
         recomputed: &BTreeMap<&str, Vec<RecordBatch>>,
     ) -> Vec<String> {
-        let corrections_changed = self.touched.contains_key(&Family::Correction);
+        let corrections_changed = self.touches(&Family::Correction);
         let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
         match model.scope {
             Scope::Whole => {
-                let touched = model.sources.iter().any(|f| self.touched.contains_key(f));
+                let touched = model.sources.iter().any(|f| self.touches(f));
                 if self.everything || touched || corrections_changed || uses_changed {
                     vec![WHOLE.to_owned()]
                 } else {
@@ -340,8 +341,8 @@ impl Changes {
                     if all {
                         let table = format!("events/{}", family.name());
                         partitions.extend(state.files_of(&table).map(|f| f.partition.clone()));
-                    } else if let Some(touched) = self.touched.get(family) {
-                        partitions.extend(touched.iter().cloned());
+                    } else {
+                        partitions.extend(self.touched(family).cloned());
                     }
                 }
                 if all {
@@ -364,8 +365,7 @@ fn event_family(table: &str) -> Option<Family> {
 /// The event ids targeted by the corrections in `files`.
 async fn target_ids(root: &Path, state: &LogState, files: &[FileEntry]) -> Result<Vec<String>> {
     let ctx = SessionContext::new();
-    let schema = pdn_schemas::arrow::table_schema(Family::Correction);
-    let new = table_over(root, state.version, "new corrections", files, schema)?;
+    let new = events_over(root, state.version, Family::Correction, files)?;
     ctx.register_table("new_corrections", new)
         .map_err(datafusion("registering the new corrections"))?;
     let sql = "SELECT DISTINCT target_event_id FROM new_corrections ORDER BY 1";
@@ -390,8 +390,7 @@ async fn target_partitions(
     let mut partitions = BTreeSet::new();
     for &family in Family::ALL.iter().filter(|&&f| f != Family::Correction) {
         let table = format!("events/{}", family.name());
-        let schema = pdn_schemas::arrow::table_schema(family);
-        let provider = table_over(root, state.version, &table, state.files_of(&table), schema)?;
+        let provider = events_over(root, state.version, family, state.files_of(&table))?;
         let name = format!("{}_ids", family.name());
         ctx.register_table(name.as_str(), provider)
             .map_err(datafusion(format!("registering {table}")))?;
@@ -447,33 +446,28 @@ async fn compute(
 }
 
 /// Registers in `ctx` the corrected events of `model`'s sources in `partition` (all of them for a
-/// whole model), only those naming a key of the `filter` when there is one, and the models it uses.
+/// whole model), only those naming a key of `touched_keys` when keyed by `filter`, and the models it
+/// uses.
 pub(crate) async fn register_sources(
     ctx: &SessionContext,
     root: &Path,
     inputs: &Inputs<'_>,
     model: &Model,
     partition: &str,
-    filter: Option<(&crate::models::Keys, &RecordBatch)>,
+    filter: Option<&Keys>,
 ) -> Result<Applied> {
     let state = inputs.state;
     let mut applied = Applied::default();
     for &family in model.sources {
-        let table = format!("events/{}", family.name());
-        let files = state
-            .files_of(&table)
-            .filter(|f| model.scope == Scope::Whole || f.partition == partition);
-        let raw = table_over(
+        let raw = events_over(
             root,
             state.version,
-            &table,
-            files,
-            pdn_schemas::arrow::table_schema(family),
+            family,
+            model.reads(state, family, partition),
         )?;
         let done = match filter {
-            Some((keys, touched)) => {
-                keyed::register_filtered(ctx, inputs.corrections, keys, family, raw, touched)
-                    .await?
+            Some(keys) => {
+                keyed::register_filtered(ctx, inputs.corrections, keys, family, raw).await?
             }
             None => inputs.corrections.register_family(ctx, family, raw).await?,
         };
@@ -515,9 +509,7 @@ pub(crate) async fn run_model(
 ) -> Result<RecordBatch> {
     let context = format!("computing {} {partition}", model.name);
     let batches = collect(ctx, model.sql, &context).await?;
-    concat_batches(&inputs.schemas[model.name], &batches)
-        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion(context))
+    concat_batches(&inputs.schemas[model.name], &batches).map_err(arrow(context))
 }
 
 /// Projects now, then again each time the log moves, checking every `poll`, until `shutdown`.

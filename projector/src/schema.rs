@@ -10,7 +10,7 @@ use datafusion::prelude::SessionContext;
 use pdn_schemas::taxonomy::Theme;
 
 use crate::corrections::Corrections;
-use crate::error::{datafusion, Result};
+use crate::error::{arrow, datafusion, Result};
 use crate::models::{model, Model};
 
 /// The columns of `model`'s table.
@@ -51,8 +51,7 @@ pub fn register_taxonomies(ctx: &SessionContext) -> Result<()> {
         false,
     )]));
     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(codes))])
-        .map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None))
-        .map_err(datafusion("listing the sensitive themes"))?;
+        .map_err(arrow("listing the sensitive themes"))?;
     let table = MemTable::try_new(schema, vec![vec![batch]])
         .map_err(datafusion("listing the sensitive themes"))?;
     ctx.register_table("sensitive_themes", Arc::new(table))
