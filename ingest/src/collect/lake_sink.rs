@@ -53,7 +53,7 @@ struct Waiter {
     events: usize,
     duplicates: usize,
     valid_at: Instant,
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
     reply: oneshot::Sender<StoreResult>,
 }
 
@@ -243,7 +243,7 @@ impl Writer {
             events,
             duplicates,
             valid_at: submission.valid_at,
-            _permit: submission.permit,
+            permit: submission.permit,
             reply: submission.reply,
         });
         Ok(())
@@ -261,6 +261,9 @@ impl Writer {
         for waiter in self.waiting.drain(..) {
             self.metrics.accepted(waiter.events, waiter.duplicates);
             self.metrics.durable_after(waiter.valid_at.elapsed());
+            // The room goes back before the answer: a client reading its 202 sees no pending
+            // event of its own in the metrics.
+            drop(waiter.permit);
             let _ = waiter.reply.send(Ok(Receipt {
                 accepted: waiter.events,
                 duplicates: Some(waiter.duplicates),
