@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "scripts", "crosscheck"))
 import lakeviews  # noqa: E402
+from indicators import named  # noqa: E402
 
 INDICATORS = os.path.join(ROOT, "analytics", "indicators")
 ASSEMBLE = os.path.join(ROOT, "analytics", "src", "report", "assemble.rs")
@@ -67,11 +68,8 @@ def duckdb_side(lake, threads, runs, coverage_scope, national):
     con.execute("SET threads = %d" % threads)
     if national:
         departments(con, lake)
-    con.execute("CREATE TABLE params (year INT, department VARCHAR)")
     for sql, year, department in runs:
-        con.execute("DELETE FROM params")
-        con.execute("INSERT INTO params VALUES (?, ?)", [year, department])
-        con.execute(sql).fetchall()
+        con.execute(sql, named(sql, year, department)).fetchall()
     tables = set(lakeviews.live_files(lake)[0])
     for family in FAMILIES:
         if "events/" + family not in tables:

@@ -22,17 +22,16 @@
 --   they do not create a link.
 -- Sources: collaboration_edges (node_kind = structure), professional_month
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-edges AS (
+WITH edges AS (
   SELECT e.department, e.node_a, e.node_b, e.kind
-  FROM collaboration_edges e CROSS JOIN p
-  WHERE (p.department IS NULL OR e.department = p.department) AND e.year = p.year AND e.node_kind = 'structure'
+  FROM collaboration_edges e
+  WHERE ($department IS NULL OR e.department = $department) AND e.year = $year AND e.node_kind = 'structure'
 ),
 nodes AS (
   SELECT m.department, m.structure_id AS node
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year AND m.contacts > 0
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year AND m.contacts > 0
   UNION
   SELECT department, node_a FROM edges
   UNION

@@ -15,8 +15,7 @@
 -- Sources: accompaniments (porteurs, co_structures, co_professionals); événements accompaniment
 --   (corrigés: aucun read model ne relie un jeune à ses accompagnements, voir DESIGN.md §9)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -26,10 +25,10 @@ retracted AS (
 named AS (
   SELECT DISTINCT u.department, u.structure_id, u.accompaniment_id, u.youth
   FROM (SELECT e.department, e.structure_id, e.accompaniment_id, unnest(e.youths) AS youth
-        FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+        FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id
         WHERE x.event_id IS NULL AND e.event_type IN ('accompaniment.opened', 'accompaniment.updated')
-          AND (p.department IS NULL OR e.department = p.department)
-          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year) u
+          AND ($department IS NULL OR e.department = $department)
+          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year) u
 ),
 structures AS (
   SELECT department, structure_id, accompaniment_id, structure_id AS member FROM accompaniments

@@ -23,11 +23,10 @@
 --   department add up.
 -- Sources: collaboration_edges (node_kind = structure)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-edges AS (
+WITH edges AS (
   SELECT e.node_a, e.node_b, e.weight
-  FROM collaboration_edges e CROSS JOIN p
-  WHERE (p.department IS NULL OR e.department = p.department) AND e.year = p.year AND e.node_kind = 'structure'
+  FROM collaboration_edges e
+  WHERE ($department IS NULL OR e.department = $department) AND e.year = $year AND e.node_kind = 'structure'
 ),
 pairs AS (
   SELECT node_a || '|' || node_b AS pair, sum(weight) AS links FROM edges GROUP BY node_a, node_b

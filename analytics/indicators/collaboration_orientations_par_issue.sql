@@ -19,8 +19,7 @@
 --   the cell.
 -- Sources: referrals; événements referral (uniquement pour le décalage horaire local)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-offsets AS (
+WITH offsets AS (
   SELECT DISTINCT department, structure_id, referral_id, occurred_at, utc_offset_minutes
   FROM referral WHERE event_type = 'referral.made'
 ),
@@ -29,9 +28,8 @@ made AS (
   FROM referrals r
   JOIN offsets o ON o.department = r.department AND o.structure_id = r.structure_id
     AND o.referral_id = r.referral_id AND o.occurred_at = r.made_at
-  CROSS JOIN p
-  WHERE (p.department IS NULL OR r.department = p.department)
-    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  WHERE ($department IS NULL OR r.department = $department)
+    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,

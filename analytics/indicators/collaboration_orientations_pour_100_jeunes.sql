@@ -14,8 +14,7 @@
 --   denominator).
 -- Sources: referrals, youth_month; événements referral (uniquement pour le décalage horaire local)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-offsets AS (
+WITH offsets AS (
   SELECT DISTINCT department, structure_id, referral_id, occurred_at, utc_offset_minutes
   FROM referral WHERE event_type = 'referral.made'
 ),
@@ -24,16 +23,15 @@ made AS (
   FROM referrals r
   JOIN offsets o ON o.department = r.department AND o.structure_id = r.structure_id
     AND o.referral_id = r.referral_id AND o.occurred_at = r.made_at
-  CROSS JOIN p
-  WHERE (p.department IS NULL OR r.department = p.department)
-    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  WHERE ($department IS NULL OR r.department = $department)
+    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 ),
 in_contact AS (
   SELECT count(*) AS n FROM (
     SELECT y.department, y.youth
-    FROM youth_month y CROSS JOIN p
-    WHERE (p.department IS NULL OR y.department = p.department)
-      AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+    FROM youth_month y
+    WHERE ($department IS NULL OR y.department = $department)
+      AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
     GROUP BY y.department, y.youth) t
 )
 SELECT ventilation, valeur, jeunes FROM (

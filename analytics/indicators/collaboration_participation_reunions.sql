@@ -16,8 +16,7 @@
 -- Sources: professional_month; événements collaboration (corrigés: collaboration_edges ne
 --   garde ni le type de collaboration ni les participants isolés, voir DESIGN.md §9)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -26,18 +25,18 @@ retracted AS (
 ),
 actifs AS (
   SELECT m.department, m.professional_id
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year
   GROUP BY m.department, m.professional_id
   HAVING sum(m.contacts) > 0
 ),
 participants AS (
   SELECT DISTINCT u.department, u.kind, u.professional_id
   FROM (SELECT e.department, e.kind, unnest(e.participants) AS professional_id
-        FROM collaboration e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-        WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
-          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year) u
+        FROM collaboration e LEFT JOIN retracted x ON x.event_id = e.event_id
+        WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
+          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year) u
 ),
 kinds AS (SELECT DISTINCT kind FROM participants),
 n AS (SELECT count(*) AS n FROM actifs)

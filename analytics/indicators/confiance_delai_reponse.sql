@@ -11,8 +11,7 @@
 --   (contacts in the v1 format do not have one).
 -- Sources: événements contact (corrigés; le délai n'est dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -21,10 +20,10 @@ retracted AS (
 ),
 c AS (
   SELECT e.department, e.youth, CAST(e.response_delay_minutes AS DOUBLE) AS delay
-  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
+  WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
     AND e.initiated_by = 'youth' AND e.response_delay_minutes IS NOT NULL
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation, median(delay) AS valeur,
   count(DISTINCT department || '/' || youth) AS jeunes

@@ -13,16 +13,15 @@
 --   people with a single contact (zero length) are excluded.
 -- Sources: youth_month (contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
-    AND CAST(date_part('year', y.month_start) AS INT) <= p.year
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
+    AND CAST(date_part('year', y.month_start) AS INT) <= $year
 ),
 in_year AS (
-  SELECT DISTINCT ym.department, ym.youth FROM ym CROSS JOIN p
-  WHERE CAST(date_part('year', ym.month_start) AS INT) = p.year
+  SELECT DISTINCT ym.department, ym.youth FROM ym
+  WHERE CAST(date_part('year', ym.month_start) AS INT) = $year
 ),
 instants AS (SELECT department, youth, unnest(contact_at) AS t FROM ym),
 span AS (

@@ -13,19 +13,18 @@
 --   their first known contact up to the end of the year.
 -- Sources: youth_month (contacts, accompaniments_joined)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, CAST(date_part('year', y.month_start) AS INT) AS year, y.contacts, y.accompaniments_joined
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) <= p.year
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) <= $year
 ),
 youths AS (
   SELECT ym.department, ym.youth,
-    sum(ym.contacts) FILTER (WHERE ym.year = p.year) AS contacts_in_year,
+    sum(ym.contacts) FILTER (WHERE ym.year = $year) AS contacts_in_year,
     sum(ym.contacts) AS contacts_so_far,
-    sum(ym.accompaniments_joined) FILTER (WHERE ym.year = p.year) AS joined
-  FROM ym CROSS JOIN p
+    sum(ym.accompaniments_joined) FILTER (WHERE ym.year = $year) AS joined
+  FROM ym
   GROUP BY ym.department, ym.youth
 ),
 in_contact AS (SELECT * FROM youths WHERE contacts_in_year > 0)

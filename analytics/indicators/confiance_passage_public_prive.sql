@@ -11,11 +11,10 @@
 --   then had at least one private contact (at any date after that first contact).
 -- Sources: youth_month (contact_at, first_public_contact_at, last_private_contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contact_at, y.first_public_contact_at, y.last_private_contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
 ),
 instants AS (SELECT department, youth, unnest(contact_at) AS t FROM ym),
 span AS (SELECT department, youth, min(t) AS t0 FROM instants GROUP BY department, youth),
@@ -27,8 +26,7 @@ youths AS (
 cohort AS (
   SELECT y.department, y.youth, y.last_private IS NOT NULL AND y.last_private > s.t0 AS deepened
   FROM youths y JOIN span s ON s.department = y.department AND s.youth = y.youth
-  CROSS JOIN p
-  WHERE CAST(date_part('year', y.first_month) AS INT) = p.year AND y.first_public = s.t0
+  WHERE CAST(date_part('year', y.first_month) AS INT) = $year AND y.first_public = s.t0
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   100 * CAST(count(*) FILTER (WHERE deepened) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

@@ -13,11 +13,10 @@
 --   ("premier_contact_public") or private ("premier_contact_prive").
 -- Sources: youth_month (contact_at, first_public_contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contact_at, y.first_public_contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
 ),
 instants AS (SELECT department, youth, unnest(contact_at) AS t FROM ym),
 span AS (SELECT department, youth, min(t) AS t0, max(t) AS t1 FROM instants GROUP BY department, youth),
@@ -30,8 +29,7 @@ cohort AS (
     CASE WHEN f.first_public = s.t0 THEN 'premier_contact_public' ELSE 'premier_contact_prive' END AS premier,
     s.t1 >= s.t0 + INTERVAL '30 days' AS retained
   FROM firsts f JOIN span s ON s.department = f.department AND s.youth = f.youth
-  CROSS JOIN p
-  WHERE CAST(date_part('year', f.first_month) AS INT) = p.year
+  WHERE CAST(date_part('year', f.first_month) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation,

@@ -14,11 +14,10 @@
 --   contact).
 -- Sources: youth_month (contact_at, sensitive_contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contact_at, y.sensitive_contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
 ),
 ranked AS (
   SELECT u.department, u.youth, u.t,
@@ -28,8 +27,8 @@ ranked AS (
 sensitive AS (
   SELECT s.department, s.youth, s.t
   FROM (SELECT ym.department, ym.youth, unnest(ym.sensitive_contact_at) AS t
-        FROM ym CROSS JOIN p
-        WHERE CAST(date_part('year', ym.month_start) AS INT) = p.year AND ym.sensitive_contact_at IS NOT NULL) s
+        FROM ym
+        WHERE CAST(date_part('year', ym.month_start) AS INT) = $year AND ym.sensitive_contact_at IS NOT NULL) s
 ),
 youths AS (
   SELECT s.department, s.youth, max(r.n) AS rank

@@ -15,11 +15,10 @@
 --   contact before their first visit ("apres_contact_en_ligne", "sans_contact_en_ligne").
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contacts, y.contact_at, y.attendances, y.attended_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
 ),
 visits AS (SELECT department, youth, unnest(attended_at) AS a FROM ym WHERE attendances > 0),
 first_visit AS (SELECT department, youth, min(a) AS a0 FROM visits GROUP BY department, youth),
@@ -37,8 +36,7 @@ cohort AS (
   FROM first_visit f
   JOIN first_visit_month m ON m.department = f.department AND m.youth = f.youth
   LEFT JOIN first_contact c ON c.department = f.department AND c.youth = f.youth
-  CROSS JOIN p
-  WHERE CAST(date_part('year', m.m0) AS INT) = p.year
+  WHERE CAST(date_part('year', m.m0) AS INT) = $year
 ),
 counted AS (
   SELECT c.department, c.youth, c.parcours, count(*) AS visits

@@ -15,24 +15,23 @@
 --   year ("apres_contact_en_ligne") or not ("sans_contact_en_ligne").
 -- Sources: youth_month (attendances, attendances_new_to_structure, attended_at, contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contacts, y.contact_at, y.attendances,
     y.attendances_new_to_structure, y.attended_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
 ),
 in_year AS (
   SELECT ym.department, ym.youth, sum(ym.attendances_new_to_structure) AS new_visits
-  FROM ym CROSS JOIN p
-  WHERE ym.attendances > 0 AND CAST(date_part('year', ym.month_start) AS INT) = p.year
+  FROM ym
+  WHERE ym.attendances > 0 AND CAST(date_part('year', ym.month_start) AS INT) = $year
   GROUP BY ym.department, ym.youth
 ),
 first_visit AS (
   SELECT u.department, u.youth, min(u.a) AS a0
   FROM (SELECT ym.department, ym.youth, unnest(ym.attended_at) AS a
-        FROM ym CROSS JOIN p
-        WHERE ym.attendances > 0 AND CAST(date_part('year', ym.month_start) AS INT) = p.year) u
+        FROM ym
+        WHERE ym.attendances > 0 AND CAST(date_part('year', ym.month_start) AS INT) = $year) u
   GROUP BY u.department, u.youth
 ),
 first_contact AS (

@@ -23,11 +23,10 @@
 --   The jeunes column repeats the step's number.
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contacts, y.contact_at, y.attendances, y.attended_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
 ),
 firsts AS (
   SELECT u.department, u.youth, min(u.t) AS t0
@@ -40,8 +39,7 @@ first_month AS (
 cohort AS (
   SELECT f.department, f.youth, f.t0
   FROM firsts f JOIN first_month m ON m.department = f.department AND m.youth = f.youth
-  CROSS JOIN p
-  WHERE CAST(date_part('year', m.first_month) AS INT) = p.year
+  WHERE CAST(date_part('year', m.first_month) AS INT) = $year
 ),
 visits AS (SELECT department, youth, unnest(attended_at) AS a FROM ym WHERE attendances > 0),
 after_first AS (

@@ -11,11 +11,10 @@
 --   who had had at least one online contact strictly before that first visit.
 -- Sources: youth_month (contact_at, attended_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.contacts, y.contact_at, y.attendances, y.attended_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
 ),
 first_visit AS (
   SELECT u.department, u.youth, min(u.a) AS a0
@@ -35,8 +34,7 @@ cohort AS (
   FROM first_visit v
   JOIN first_visit_month m ON m.department = v.department AND m.youth = v.youth
   LEFT JOIN first_contact c ON c.department = v.department AND c.youth = v.youth
-  CROSS JOIN p
-  WHERE CAST(date_part('year', m.m0) AS INT) = p.year
+  WHERE CAST(date_part('year', m.m0) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   100 * CAST(count(*) FILTER (WHERE met_online) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

@@ -14,8 +14,7 @@
 -- Sources: youth_month (contact_at); événements accompaniment (corrigés: le read model
 --   accompaniments ne nomme pas les jeunes et youth_month ne garde que le mois, voir DESIGN.md §9)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -25,9 +24,9 @@ retracted AS (
 named AS (
   SELECT u.department, u.youth, u.occurred_at, u.utc_offset_minutes
   FROM (SELECT e.department, unnest(e.youths) AS youth, e.occurred_at, e.utc_offset_minutes
-        FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+        FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id
         WHERE x.event_id IS NULL AND e.event_type IN ('accompaniment.opened', 'accompaniment.updated')
-          AND (p.department IS NULL OR e.department = p.department)) u
+          AND ($department IS NULL OR e.department = $department)) u
 ),
 entry AS (
   SELECT n.department, n.youth, n.occurred_at AS entered_at,
@@ -40,15 +39,14 @@ entry AS (
 first_contact AS (
   SELECT u.department, u.youth, min(u.t) AS t0
   FROM (SELECT y.department, y.youth, unnest(y.contact_at) AS t
-        FROM youth_month y CROSS JOIN p
-        WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0) u
+        FROM youth_month y
+        WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0) u
   GROUP BY u.department, u.youth
 ),
 delays AS (
   SELECT e.department, e.youth, (date_part('epoch', e.entered_at) - date_part('epoch', c.t0)) / 86400 AS days
   FROM entry e JOIN first_contact c ON c.department = e.department AND c.youth = e.youth
-  CROSS JOIN p
-  WHERE e.year = p.year AND c.t0 <= e.entered_at
+  WHERE e.year = $year AND c.t0 <= e.entered_at
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation, median(days) AS valeur, count(*) AS jeunes
 FROM delays

@@ -11,8 +11,7 @@
 -- Sources: événements initiative (corrigés; aucun read model ne porte les initiatives, voir
 --   DESIGN.md §9)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -21,10 +20,10 @@ retracted AS (
 ),
 held AS (
   SELECT e.format
-  FROM initiative e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  FROM initiative e LEFT JOIN retracted x ON x.event_id = e.event_id
   WHERE x.event_id IS NULL AND e.event_type = 'initiative.held'
-    AND (p.department IS NULL OR e.department = p.department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+    AND ($department IS NULL OR e.department = $department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS jeunes FROM held

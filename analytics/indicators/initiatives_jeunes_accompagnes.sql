@@ -9,12 +9,11 @@
 --   added by an update) during the calendar year (local month of the event).
 -- Sources: youth_month (accompaniments_joined)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-youths AS (
+WITH youths AS (
   SELECT y.department, y.youth
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year
   GROUP BY y.department, y.youth
   HAVING sum(y.accompaniments_joined) > 0
 )

@@ -12,8 +12,7 @@
 -- Sources: accompaniments; événements accompaniment (uniquement pour le décalage horaire local de la
 --   clôture)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-offsets AS (
+WITH offsets AS (
   SELECT DISTINCT department, structure_id, accompaniment_id, occurred_at, utc_offset_minutes
   FROM accompaniment WHERE event_type = 'accompaniment.closed'
 ),
@@ -22,9 +21,8 @@ closed AS (
   FROM accompaniments a
   JOIN offsets o ON o.department = a.department AND o.structure_id = a.structure_id
     AND o.accompaniment_id = a.accompaniment_id AND o.occurred_at = a.closed_at
-  CROSS JOIN p
-  WHERE (p.department IS NULL OR a.department = p.department)
-    AND CAST(date_part('year', a.closed_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  WHERE ($department IS NULL OR a.department = $department)
+    AND CAST(date_part('year', a.closed_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation,

@@ -9,12 +9,11 @@
 --   pairs of the year in which the young person had at least one contact.
 -- Sources: youth_month
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-months AS (
+WITH months AS (
   SELECT y.department, y.youth, y.month_start, sum(y.contacts) AS contacts
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year
   GROUP BY y.department, y.youth, y.month_start
   HAVING sum(y.contacts) > 0
 ),

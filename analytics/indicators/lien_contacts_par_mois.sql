@@ -15,13 +15,12 @@
 --   up to the total, which is that of "Contacts by channel".
 -- Sources: youth_month (month_start, contacts)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.contacts,
     lpad(CAST(CAST(date_part('month', y.month_start) AS INT) AS VARCHAR), 2, '0') AS month
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(coalesce(sum(contacts), 0) AS DOUBLE) AS valeur,

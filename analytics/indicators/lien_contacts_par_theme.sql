@@ -17,8 +17,7 @@
 --   distinct young people with at least one contact on the topic (the total: at least one contact).
 -- Sources: événements contact (corrigés; les thèmes ne sont dans aucun read model (DESIGN.md §9))
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -27,9 +26,9 @@ retracted AS (
 ),
 c AS (
   SELECT e.event_id, e.department, e.youth, e.themes
-  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
+  WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 ),
 themed AS (
   SELECT DISTINCT u.event_id, u.department, u.youth, u.theme

@@ -13,12 +13,11 @@
 --   which the young person was in contact (the read model keeps the last age group of each month).
 -- Sources: youth_month
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.month_start, y.age_band, y.contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
 ),
 first_month AS (
   SELECT department, youth, min(month_start) AS month_start FROM ym GROUP BY department, youth

@@ -11,8 +11,7 @@
 --   when the session was held (youths_reached). It is a declared number, not a count of pseudonyms.
 -- Sources: permanences; événements permanence (uniquement pour le décalage horaire local)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-offsets AS (
+WITH offsets AS (
   SELECT DISTINCT department, structure_id, permanence_id, occurred_at, utc_offset_minutes
   FROM permanence WHERE event_type = 'permanence.held'
 ),
@@ -21,9 +20,8 @@ held AS (
   FROM permanences m
   JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
     AND o.permanence_id = m.permanence_id AND o.occurred_at = m.held_at
-  CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department) AND m.held_at IS NOT NULL
-    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  WHERE ($department IS NULL OR m.department = $department) AND m.held_at IS NOT NULL
+    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   CAST(sum(youths_reached) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

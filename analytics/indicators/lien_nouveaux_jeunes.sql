@@ -12,16 +12,15 @@
 --   within this history.
 -- Sources: youth_month
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-firsts AS (
+WITH firsts AS (
   SELECT y.department, y.youth, min(y.month_start) AS first_month
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department) AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
   GROUP BY y.department, y.youth
 ),
 nouveaux AS (
-  SELECT f.department, f.youth FROM firsts f CROSS JOIN p
-  WHERE CAST(date_part('year', f.first_month) AS INT) = p.year
+  SELECT f.department, f.youth FROM firsts f
+  WHERE CAST(date_part('year', f.first_month) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes
 FROM nouveaux

@@ -9,12 +9,11 @@
 --   person (initiated_by = youth).
 -- Sources: youth_month
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.contacts, y.contacts_initiated_by_youth
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
 ),
 youths AS (SELECT department, youth FROM ym GROUP BY department, youth)
 SELECT CAST(NULL AS VARCHAR) AS ventilation,

@@ -11,12 +11,11 @@
 --   structures taken together); mean over the active professionals.
 -- Sources: professional_month (channels)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-pm AS (
+WITH pm AS (
   SELECT m.department, m.professional_id, m.channels
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year AND m.contacts > 0
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year AND m.contacts > 0
 ),
 per_pro AS (
   SELECT u.department, u.professional_id, count(DISTINCT u.channel) AS channels

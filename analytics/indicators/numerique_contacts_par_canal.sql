@@ -11,8 +11,7 @@
 --   of distinct young people contacted on that channel.
 -- Sources: événements contact (corrigés; aucun read model ne compte les contacts par canal (DESIGN.md §9))
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -21,9 +20,9 @@ retracted AS (
 ),
 c AS (
   SELECT e.department, e.youth, e.channel
-  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
+  WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,

@@ -11,12 +11,11 @@
 --   were contacted during the year (the sum over the channels therefore exceeds the total).
 -- Sources: youth_month (channels)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.channels
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
 ),
 youths AS (SELECT department, youth FROM ym GROUP BY department, youth),
 by_channel AS (

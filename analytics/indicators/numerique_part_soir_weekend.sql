@@ -13,8 +13,7 @@
 -- Sources: événements contact (corrigés; le read model youth_month garde les instants UTC des
 --   contacts sans leur décalage horaire (DESIGN.md §9))
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -24,15 +23,15 @@ retracted AS (
 loc AS (
   SELECT e.department, e.youth,
     e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL) AS local_at
-  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
+  FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
+  WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
 ),
 c AS (
   SELECT l.department, l.youth,
     CAST(date_part('hour', l.local_at) AS INT) >= 18 OR CAST(date_part('hour', l.local_at) AS INT) < 6 AS soir,
     CAST(date_part('dow', l.local_at) AS INT) IN (0, 6) AS weekend
-  FROM loc l CROSS JOIN p
-  WHERE CAST(date_part('year', l.local_at) AS INT) = p.year
+  FROM loc l
+  WHERE CAST(date_part('year', l.local_at) AS INT) = $year
 ),
 youths AS (SELECT count(DISTINCT department || '/' || youth) AS n FROM c)
 SELECT ventilation, valeur, jeunes FROM (

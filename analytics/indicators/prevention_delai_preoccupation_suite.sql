@@ -16,8 +16,7 @@
 -- Sources: referrals; événements prevention (corrigés: aucun read model ne garde l'instant des
 --   préoccupations ni des signalements, voir DESIGN.md §9)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -26,14 +25,14 @@ retracted AS (
 ),
 prev AS (
   SELECT e.event_id, e.event_type, e.department, e.youth, e.concern_id, e.occurred_at, e.utc_offset_minutes
-  FROM prevention e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
-  WHERE x.event_id IS NULL AND (p.department IS NULL OR e.department = p.department)
+  FROM prevention e LEFT JOIN retracted x ON x.event_id = e.event_id
+  WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
 ),
 concerns AS (
   SELECT c.event_id, c.department, c.youth, c.concern_id, c.occurred_at
-  FROM prev c CROSS JOIN p
+  FROM prev c
   WHERE c.event_type = 'prevention.concern_flagged' AND c.youth IS NOT NULL
-    AND CAST(date_part('year', c.occurred_at + CAST(CAST(c.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+    AND CAST(date_part('year', c.occurred_at + CAST(CAST(c.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 ),
 follow_ups AS (
   SELECT c.event_id, min(s.occurred_at) AS next_at

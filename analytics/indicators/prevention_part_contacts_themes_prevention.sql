@@ -12,12 +12,11 @@
 --   radicalisation/conspiracy theories.
 -- Sources: youth_month (contacts, sensitive_contact_at)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.contacts, y.sensitive_contact_at
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year AND y.contacts > 0
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year AND y.contacts > 0
 ),
 sensitive AS (
   SELECT count(*) AS n

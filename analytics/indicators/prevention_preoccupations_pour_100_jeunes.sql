@@ -11,12 +11,11 @@
 --   year (at least one contact, local month). The jeunes column gives the denominator.
 -- Sources: youth_month (concerns_flagged, contacts)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-ym AS (
+WITH ym AS (
   SELECT y.department, y.youth, y.contacts, y.concerns_flagged
-  FROM youth_month y CROSS JOIN p
-  WHERE (p.department IS NULL OR y.department = p.department)
-    AND CAST(date_part('year', y.month_start) AS INT) = p.year
+  FROM youth_month y
+  WHERE ($department IS NULL OR y.department = $department)
+    AND CAST(date_part('year', y.month_start) AS INT) = $year
 ),
 in_contact AS (
   SELECT count(*) AS n FROM (SELECT department, youth FROM ym GROUP BY department, youth HAVING sum(contacts) > 0) t

@@ -15,8 +15,7 @@
 -- Sources: événements prevention (corrigés: la destination n'est dans aucun read model, voir
 --   DESIGN.md §9)
 -- Secret statistique: jeunes
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -25,10 +24,10 @@ retracted AS (
 ),
 s AS (
   SELECT e.department, e.youth, coalesce(e.destination, 'inconnu') AS destination
-  FROM prevention e LEFT JOIN retracted x ON x.event_id = e.event_id CROSS JOIN p
+  FROM prevention e LEFT JOIN retracted x ON x.event_id = e.event_id
   WHERE x.event_id IS NULL AND e.event_type = 'prevention.signalement_made'
-    AND (p.department IS NULL OR e.department = p.department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+    AND ($department IS NULL OR e.department = $department)
+    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,

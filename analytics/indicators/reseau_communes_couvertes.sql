@@ -13,8 +13,7 @@
 --   its professionals). Active structures without a registration do not count.
 -- Sources: professional_month; événements network (structure_registered, corrigés, voir DESIGN.md §9)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-retracted AS (
+WITH retracted AS (
   SELECT d.target_event_id AS event_id
   FROM (SELECT target_event_id, event_type,
           row_number() OVER (PARTITION BY target_event_id ORDER BY occurred_at DESC, event_id DESC) AS latest
@@ -31,9 +30,9 @@ registered AS (
 ),
 actives AS (
   SELECT m.department, m.structure_id
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year
   GROUP BY m.department, m.structure_id
   HAVING sum(m.contacts) > 0
 ),

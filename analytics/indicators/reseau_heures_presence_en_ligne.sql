@@ -11,12 +11,11 @@
 --   contacts outside online drop-in sessions is not counted (see DESIGN.md §9).
 -- Sources: professional_month (permanence_minutes)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-m AS (
+WITH m AS (
   SELECT m.permanence_minutes
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   CAST(coalesce(sum(permanence_minutes), 0) AS DOUBLE) / 60 AS valeur, CAST(NULL AS BIGINT) AS jeunes

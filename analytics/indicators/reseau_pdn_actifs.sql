@@ -10,12 +10,11 @@
 --   contact).
 -- Sources: professional_month
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-actifs AS (
+WITH actifs AS (
   SELECT m.department, m.professional_id
-  FROM professional_month m CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.month_start) AS INT) = p.year
+  FROM professional_month m
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.month_start) AS INT) = $year
   GROUP BY m.department, m.professional_id
   HAVING sum(m.contacts) > 0
 )

@@ -12,8 +12,7 @@
 --   announcement do not count.
 -- Sources: permanences; événements permanence (uniquement pour le décalage horaire local de l'annonce)
 -- Secret statistique: aucun
-WITH p AS (SELECT * FROM params),
-offsets AS (
+WITH offsets AS (
   SELECT DISTINCT department, structure_id, permanence_id, occurred_at, utc_offset_minutes
   FROM permanence WHERE event_type = 'permanence.scheduled'
 ),
@@ -22,9 +21,8 @@ announced AS (
   FROM permanences m
   JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
     AND o.permanence_id = m.permanence_id AND o.occurred_at = m.scheduled_at
-  CROSS JOIN p
-  WHERE (p.department IS NULL OR m.department = p.department)
-    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = p.year
+  WHERE ($department IS NULL OR m.department = $department)
+    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   100 * CAST(count(*) FILTER (WHERE state = 'held') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

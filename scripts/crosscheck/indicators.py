@@ -9,10 +9,11 @@ usage: scripts/crosscheck/indicators.py LAKE YEAR [DEPARTMENT] [--only ID[,ID...
   e.g. pdn demo && scripts/crosscheck/indicators.py pdn-demo/lake 2025 82
 Needs DuckDB (pip install duckdb).
 
-DEPARTMENT omitted or "all": every department (params.department NULL).
-Each indicator file is one `WITH p AS (SELECT * FROM params), ...` chain. For DataFusion the table
-name `params` is replaced by an inline one-row subquery; for DuckDB `params` is a real table and the
-pdn tables are views over exactly the files the lake's commit log names (see lakeviews.py).
+DEPARTMENT omitted or "all": every department ($department NULL).
+Each indicator file is one query with the placeholders `$year` and `$department`. For DataFusion
+(`pdn sql`, which takes no parameters) they are replaced by literals; DuckDB binds them as named
+parameters, its pdn tables being views over exactly the files the lake's commit log names (see
+lakeviews.py).
 Values must agree within 1e-9 relative (doubles), `jeunes` and the set of ventilations exactly.
 Exit code 0 when everything agrees, 1 otherwise.
 """
@@ -54,17 +55,21 @@ def header(sql):
     return fields
 
 
-def params_sql(year, department):
+def bound(sql, year, department):
+    """`sql` with its placeholders replaced by literals (`pdn sql` takes no parameters)."""
     dep = "CAST(NULL AS VARCHAR)" if department is None else "CAST('%s' AS VARCHAR)" % department.replace("'", "''")
-    return "(SELECT CAST(%d AS INT) AS year, %s AS department) AS params" % (year, dep)
+    return re.sub(r"\$department\b", dep, re.sub(r"\$year\b", "CAST(%d AS INT)" % year, sql))
+
+
+def named(sql, year, department):
+    """The values of the named parameters `sql` uses, for DuckDB."""
+    values = {"year": year, "department": department}
+    return {k: v for k, v in values.items() if re.search(r"\$%s\b" % k, sql)}
 
 
 def datafusion_rows(pdn, lake, sql, year, department):
-    inline = re.sub(r"\bFROM\s+params\b", "FROM " + params_sql(year, department), sql, count=1)
-    if inline == sql:
-        raise ValueError("the query does not read `FROM params`")
     out = subprocess.run([pdn, "sql", "--lake", lake, "--format", "json", "-f", "-"],
-                         input=inline, capture_output=True, text=True)
+                         input=bound(sql, year, department), capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip() or out.stdout.strip())
     text = out.stdout.strip()
@@ -80,10 +85,7 @@ def datafusion_rows(pdn, lake, sql, year, department):
 
 
 def duckdb_rows(con, sql, year, department):
-    con.execute("DROP TABLE IF EXISTS params")
-    con.execute("CREATE TABLE params (year INT, department VARCHAR)")
-    con.execute("INSERT INTO params VALUES (?, ?)", [year, department])
-    cur = con.execute(sql)
+    cur = con.execute(sql, named(sql, year, department))
     names = [d[0] for d in cur.description]
     types = [str(d[1]) for d in cur.description]
     return names, types, [tuple(r) for r in cur.fetchall()]
@@ -134,8 +136,8 @@ def main():
         if missing:
             problems.append("header lacks " + ", ".join(missing))
         body = "\n".join(l for l in sql.splitlines() if not l.startswith("--")).lstrip()
-        if not body.upper().startswith("WITH P AS (SELECT * FROM PARAMS)"):
-            problems.append("does not begin with WITH p AS (SELECT * FROM params)")
+        if not re.search(r"\$year\b", body):
+            problems.append("does not read its year ($year)")
         try:
             t0 = time.time()
             df_names, df = datafusion_rows(args.pdn, lake, sql, args.year, department)

@@ -6,8 +6,8 @@
 //! - a header of `-- Key: value` lines, a value continuing on lines starting with `--   `, with the
 //!   keys `Indicateur`, `Axe`, `Unité`, `Définition`, their English versions `Name`, `Unit`,
 //!   `Definition` (for the English report), `Sources`, `Secret statistique` (`jeunes` or `aucun`);
-//! - then one query reading its parameters from the one-row table `params(year, department)`
-//!   (department NULL: every department) and returning `ventilation` (NULL for the overall value,
+//! - then one query reading its parameters as the placeholders `$year` (INT) and `$department`
+//!   (VARCHAR, NULL: every department) and returning `ventilation` (NULL for the overall value,
 //!   otherwise the breakdown's label), `valeur` (DOUBLE) and `jeunes` (the distinct young people
 //!   the cell is built from, NULL when it is not about young people).
 
@@ -157,7 +157,7 @@ mod tests {
             );
         }
         for i in &indicators {
-            assert!(i.sql.contains("params"), "{} ignores its parameters", i.id);
+            assert!(i.sql.contains("$year"), "{} ignores the year", i.id);
             assert!(!i.definition.is_empty() && !i.name.is_empty(), "{}", i.id);
         }
     }
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn a_header_without_its_secrecy_field_is_refused_by_name() {
         let text = "-- Indicateur: X\n-- Axe: Lien social\n-- Unité: jeunes\n-- Définition: d\n\
-                    --   suite\n-- Name: X\n-- Unit: youths\n-- Definition: d\n-- Sources: youth_month\nSELECT 1 FROM params";
+                    --   suite\n-- Name: X\n-- Unit: youths\n-- Definition: d\n-- Sources: youth_month\nSELECT $year";
         let err = parse("x", text).unwrap_err().to_string();
         assert!(err.contains("Secret statistique"), "{err}");
     }

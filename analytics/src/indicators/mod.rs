@@ -4,16 +4,16 @@
 //! secrecy applied ([`secret`]) since the output is meant for publication.
 
 pub mod catalogue;
+mod ctes;
 pub mod render;
 pub mod secret;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
-use datafusion::datasource::MemTable;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::prelude::SessionContext;
 
 pub use catalogue::{catalogue, Indicator, Secret, AXES};
@@ -21,7 +21,7 @@ pub use secret::{Cell, MIN_YOUTHS};
 
 use crate::error::{datafusion, AnalyticsError, Result};
 
-/// The parameters an indicator query reads from the table `params`.
+/// The parameters of an indicator query: its placeholders `$year` and `$department`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
     /// The local calendar year.
@@ -54,13 +54,8 @@ pub async fn compute(
     indicator: &Indicator,
     params: &Params,
 ) -> Result<Vec<Cell>> {
-    register_params(ctx, params)?;
     let context = || format!("computing the indicator {}", indicator.id);
-    let batches = ctx
-        .sql(indicator.sql)
-        .await
-        .map_err(datafusion(context()))?
-        .collect()
+    let batches = ctes::collect(ctx, indicator.sql, &values(params))
         .await
         .map_err(datafusion(context()))?;
     let mut cells = Vec::new();
@@ -115,30 +110,12 @@ pub async fn table(
     Ok(lines)
 }
 
-fn register_params(ctx: &SessionContext, params: &Params) -> Result<()> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("year", DataType::Int32, false),
-        Field::new("department", DataType::Utf8, true),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(datafusion::arrow::array::Int32Array::from(vec![
-                params.year,
-            ])),
-            Arc::new(datafusion::arrow::array::StringArray::from(vec![params
-                .department
-                .clone()])),
-        ],
-    )
-    .map_err(AnalyticsError::Output)?;
-    let table = MemTable::try_new(schema, vec![vec![batch]])
-        .map_err(datafusion("holding the parameters"))?;
-    ctx.deregister_table("params")
-        .map_err(datafusion("replacing the parameters"))?;
-    ctx.register_table("params", Arc::new(table))
-        .map_err(datafusion("registering the parameters"))?;
-    Ok(())
+/// The values of an indicator query's placeholders `$year` and `$department`.
+fn values(params: &Params) -> ParamValues {
+    ParamValues::from(vec![
+        ("year", ScalarValue::Int32(Some(params.year))),
+        ("department", ScalarValue::Utf8(params.department.clone())),
+    ])
 }
 
 /// The cells of a result batch, checked against the contract (see [`catalogue`]).
