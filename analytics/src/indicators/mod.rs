@@ -15,6 +15,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::prelude::SessionContext;
+use futures::stream::{self, StreamExt};
 
 pub use catalogue::{catalogue, Indicator, Secret, AXES};
 pub use secret::{Cell, MIN_YOUTHS};
@@ -68,6 +69,36 @@ pub async fn compute(
     Ok(cells)
 }
 
+/// Runs each indicator of `runs` for its parameters, as many at once as the machine has cores
+/// (small runs leave cores idle in their planning and final stages), and gives their cells in
+/// the order of `runs`; `done` is told each run finished, in that order.
+pub async fn compute_many<'a>(
+    ctx: &SessionContext,
+    runs: &[(&'a Indicator, Params)],
+    mut done: impl FnMut(&'a Indicator),
+) -> Result<Vec<Vec<Cell>>> {
+    let width = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut finished = stream::iter(runs.iter().map(|(indicator, params)| {
+        let (ctx, run, params) = (ctx.clone(), (*indicator).clone(), params.clone());
+        tokio::spawn(async move { compute(&ctx, &run, &params).await })
+    }))
+    .buffered(width);
+    let mut cells = Vec::with_capacity(runs.len());
+    for (indicator, _) in runs {
+        let result = finished
+            .next()
+            .await
+            .expect("one result per run")
+            .map_err(|e| AnalyticsError::Indicator {
+                id: indicator.id.to_owned(),
+                reason: format!("the run stopped: {e}"),
+            })?;
+        cells.push(result?);
+        done(indicator);
+    }
+    Ok(cells)
+}
+
 /// Every indicator for `params.year` and the year before, line by line (an indicator's total,
 /// then its breakdown), with the change; `progress` is told each indicator done.
 pub async fn table(
@@ -80,12 +111,23 @@ pub async fn table(
         year: params.year - 1,
         ..params.clone()
     };
+    let runs: Vec<(&Indicator, Params)> = indicators
+        .iter()
+        .flat_map(|i| [(i, params.clone()), (i, previous_params.clone())])
+        .collect();
+    let mut pairs = 0;
+    let results = compute_many(ctx, &runs, |indicator| {
+        pairs += 1;
+        if pairs % 2 == 0 {
+            progress(indicator);
+        }
+    })
+    .await?;
     let mut lines = Vec::new();
-    for indicator in indicators {
-        let current = compute(ctx, indicator, params).await?;
-        let previous = compute(ctx, indicator, &previous_params).await?;
+    for (indicator, pair) in indicators.iter().zip(results.chunks(2)) {
+        let (current, previous) = (&pair[0], &pair[1]);
         let mut labels: Vec<Option<String>> = Vec::new();
-        for cell in current.iter().chain(&previous) {
+        for cell in current.iter().chain(previous) {
             if !labels.contains(&cell.ventilation) {
                 labels.push(cell.ventilation.clone());
             }
@@ -93,7 +135,7 @@ pub async fn table(
         labels.sort_by(|a, b| a.is_some().cmp(&b.is_some()).then(a.cmp(b)));
         for label in labels {
             let find = |cells: &[Cell]| cells.iter().find(|c| c.ventilation == label).cloned();
-            let (previous, current) = (find(&previous), find(&current));
+            let (previous, current) = (find(previous), find(current));
             let shown =
                 |c: &Option<Cell>| c.as_ref().filter(|c| !c.suppressed).and_then(|c| c.value);
             let change = shown(&current).zip(shown(&previous)).map(|(c, p)| c - p);
@@ -105,7 +147,6 @@ pub async fn table(
                 change,
             });
         }
-        progress(indicator);
     }
     Ok(lines)
 }

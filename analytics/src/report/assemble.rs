@@ -142,12 +142,13 @@ impl Source {
                     year: options.year,
                     department: None,
                 };
+                let runs: Vec<_> = catalogue.iter().map(|i| (i, whole.clone())).collect();
+                let results = indicators::compute_many(ctx, &runs, |_| progress()).await?;
                 let mut cells = HashMap::new();
-                for indicator in catalogue {
-                    for cell in indicators::compute(ctx, indicator, &whole).await? {
+                for (indicator, found) in catalogue.iter().zip(results) {
+                    for cell in found {
                         cells.insert((indicator.id, cell.ventilation.clone()), cell);
                     }
-                    progress();
                 }
                 slot.insert(cells);
             }
@@ -343,22 +344,25 @@ async fn compare(
             .find(|l| l.id == indicator.id && l.ventilation.is_none())
             .and_then(|l| l.current.clone());
         let mut cells: Vec<Cell> = total.into_iter().collect();
-        for department in departments {
-            let params = Params {
-                year: options.year,
-                department: Some(department.clone()),
-            };
-            let own = indicators::compute(ctx, indicator, &params)
-                .await?
-                .into_iter()
-                .find(|c| c.ventilation.is_none());
+        let runs: Vec<_> = departments
+            .iter()
+            .map(|department| {
+                let params = Params {
+                    year: options.year,
+                    department: Some(department.clone()),
+                };
+                (*indicator, params)
+            })
+            .collect();
+        let results = indicators::compute_many(ctx, &runs, |_| step()).await?;
+        for (department, found) in departments.iter().zip(results) {
+            let own = found.into_iter().find(|c| c.ventilation.is_none());
             cells.push(Cell {
                 ventilation: Some(department.clone()),
                 value: own.as_ref().and_then(|c| c.value),
                 youths: own.as_ref().and_then(|c| c.youths),
                 suppressed: false,
             });
-            step();
         }
         if indicator.secret == Secret::Youths {
             cells.iter_mut().for_each(|c| c.suppressed = false);
