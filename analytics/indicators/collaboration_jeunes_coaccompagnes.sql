@@ -28,7 +28,7 @@ named AS (
         FROM accompaniment e LEFT JOIN retracted x ON x.event_id = e.event_id
         WHERE x.event_id IS NULL AND e.event_type IN ('accompaniment.opened', 'accompaniment.updated')
           AND ($department IS NULL OR e.department = $department)
-          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year) u
+          AND CAST(date_part('year', to_timestamp(date_part('epoch', e.occurred_at) + e.utc_offset_minutes * 60)) AS INT) = $year) u
 ),
 structures AS (
   SELECT department, structure_id, accompaniment_id, structure_id AS member FROM accompaniments

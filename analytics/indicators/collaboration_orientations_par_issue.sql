@@ -29,7 +29,7 @@ made AS (
   JOIN offsets o ON o.department = r.department AND o.structure_id = r.structure_id
     AND o.referral_id = r.referral_id AND o.occurred_at = r.made_at
   WHERE ($department IS NULL OR r.department = $department)
-    AND CAST(date_part('year', r.made_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', r.made_at) + o.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur,

@@ -36,7 +36,7 @@ participants AS (
   FROM (SELECT e.department, e.kind, unnest(e.participants) AS professional_id
         FROM collaboration e LEFT JOIN retracted x ON x.event_id = e.event_id
         WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
-          AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year) u
+          AND CAST(date_part('year', to_timestamp(date_part('epoch', e.occurred_at) + e.utc_offset_minutes * 60)) AS INT) = $year) u
 ),
 kinds AS (SELECT DISTINCT kind FROM participants),
 n AS (SELECT count(*) AS n FROM actifs)

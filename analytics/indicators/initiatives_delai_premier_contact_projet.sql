@@ -30,7 +30,7 @@ named AS (
 ),
 entry AS (
   SELECT n.department, n.youth, n.occurred_at AS entered_at,
-    CAST(date_part('year', n.occurred_at + CAST(CAST(n.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) AS year
+    CAST(date_part('year', to_timestamp(date_part('epoch', n.occurred_at) + n.utc_offset_minutes * 60)) AS INT) AS year
   FROM (SELECT department, youth, occurred_at, utc_offset_minutes,
           row_number() OVER (PARTITION BY department, youth ORDER BY occurred_at) AS n
         FROM named) n

@@ -23,7 +23,7 @@ held AS (
   FROM initiative e LEFT JOIN retracted x ON x.event_id = e.event_id
   WHERE x.event_id IS NULL AND e.event_type = 'initiative.held'
     AND ($department IS NULL OR e.department = $department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', e.occurred_at) + e.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS jeunes FROM held

@@ -22,7 +22,7 @@ closed AS (
   JOIN offsets o ON o.department = a.department AND o.structure_id = a.structure_id
     AND o.accompaniment_id = a.accompaniment_id AND o.occurred_at = a.closed_at
   WHERE ($department IS NULL OR a.department = $department)
-    AND CAST(date_part('year', a.closed_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', a.closed_at) + o.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation,

@@ -22,7 +22,7 @@ opened AS (
   JOIN offsets o ON o.department = a.department AND o.structure_id = a.structure_id
     AND o.accompaniment_id = a.accompaniment_id AND o.occurred_at = a.opened_at
   WHERE ($department IS NULL OR a.department = $department)
-    AND CAST(date_part('year', a.opened_at + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', a.opened_at) + o.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS jeunes FROM opened

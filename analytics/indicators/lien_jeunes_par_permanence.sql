@@ -21,7 +21,7 @@ held AS (
   JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
     AND o.permanence_id = m.permanence_id AND o.occurred_at = m.held_at
   WHERE ($department IS NULL OR m.department = $department) AND m.held_at IS NOT NULL
-    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', m.slot_start) + o.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   CAST(sum(youths_reached) AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

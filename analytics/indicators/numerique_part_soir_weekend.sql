@@ -22,7 +22,7 @@ WITH retracted AS (
 ),
 loc AS (
   SELECT e.department, e.youth,
-    e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL) AS local_at
+    to_timestamp(date_part('epoch', e.occurred_at) + e.utc_offset_minutes * 60) AS local_at
   FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
   WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
 ),

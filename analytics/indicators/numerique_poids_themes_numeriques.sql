@@ -23,7 +23,7 @@ c AS (
   SELECT e.event_id, e.department, e.youth, e.themes
   FROM contact e LEFT JOIN retracted x ON x.event_id = e.event_id
   WHERE x.event_id IS NULL AND ($department IS NULL OR e.department = $department)
-    AND CAST(date_part('year', e.occurred_at + CAST(CAST(e.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', e.occurred_at) + e.utc_offset_minutes * 60)) AS INT) = $year
 ),
 themed AS (
   SELECT DISTINCT u.event_id, u.theme

@@ -32,7 +32,7 @@ concerns AS (
   SELECT c.event_id, c.department, c.youth, c.concern_id, c.occurred_at
   FROM prev c
   WHERE c.event_type = 'prevention.concern_flagged' AND c.youth IS NOT NULL
-    AND CAST(date_part('year', c.occurred_at + CAST(CAST(c.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', c.occurred_at) + c.utc_offset_minutes * 60)) AS INT) = $year
 ),
 follow_ups AS (
   SELECT c.event_id, min(s.occurred_at) AS next_at

@@ -22,7 +22,7 @@ announced AS (
   JOIN offsets o ON o.department = m.department AND o.structure_id = m.structure_id
     AND o.permanence_id = m.permanence_id AND o.occurred_at = m.scheduled_at
   WHERE ($department IS NULL OR m.department = $department)
-    AND CAST(date_part('year', m.slot_start + CAST(CAST(o.utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)) AS INT) = $year
+    AND CAST(date_part('year', to_timestamp(date_part('epoch', m.slot_start) + o.utc_offset_minutes * 60)) AS INT) = $year
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,
   100 * CAST(count(*) FILTER (WHERE state = 'held') AS DOUBLE) / CAST(NULLIF(count(*), 0) AS DOUBLE) AS valeur,

@@ -409,7 +409,7 @@ async fn coverage(
         Some(d) => format!("department = '{}'", d.replace('\'', "''")),
         None => "TRUE".to_owned(),
     };
-    let local = "occurred_at + CAST(CAST(utc_offset_minutes AS VARCHAR) || ' minutes' AS INTERVAL)";
+    let local = "to_timestamp(date_part('epoch', occurred_at) + utc_offset_minutes * 60)";
     let (first, last) = (options.year - 1, options.year);
     let mut evenements = Vec::new();
     let mut days: Vec<String> = Vec::new();
