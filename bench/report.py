@@ -2,7 +2,8 @@
 """Yearly report benchmark: `pdn report`, national and for one department, against DuckDB running
 the same indicator queries over the same live Parquet files, in the same run.
 
-usage: bench/report.py LAKE YEAR DEPARTMENT [--pdn PATH] [--threads N] [--json OUT]
+usage: bench/report.py LAKE YEAR DEPARTMENT [--only national|department] [--pdn PATH] [--threads N]
+                       [--json OUT]
   e.g. bench/report.py /var/tmp/pdn-bench/project-lake 2025 82
 
 What each side computes (the work `pdn report` does, analytics/src/report/assemble.rs):
@@ -97,6 +98,8 @@ def main():
     ap.add_argument("--pdn", default=PDN)
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="DuckDB's threads (default: the cores, as DataFusion in pdn)")
+    ap.add_argument("--only", choices=["national", "department"], default=None,
+                    help="run only this report (a 50M-event national run takes ~25 min)")
     ap.add_argument("--json", default=None, help="write the figures to this file")
     args = ap.parse_args()
     lake, year, dep = os.path.abspath(args.lake), args.year, args.department
@@ -119,6 +122,8 @@ def main():
                 ("national", [], national_runs, "TRUE"),
                 ("department " + dep, ["--department", dep], department_runs, scope)]:
             national = not extra
+            if args.only and args.only != ("national" if national else "department"):
+                continue
             command = [args.pdn, "report", "--lake", lake, "--year", str(year),
                        "--out", os.path.join(out, "r.html"), "--json", os.path.join(out, "r.json")]
             p_wall, p_cpu, p_peak = timed(command + extra)
