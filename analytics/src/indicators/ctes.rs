@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
 use datafusion::common::ParamValues;
+use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::physical_plan::collect as collect_plan;
 use datafusion::prelude::SessionContext;
