@@ -192,3 +192,57 @@ fn normalized(ident: &Ident) -> String {
         ident.value.to_lowercase()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+    use datafusion::common::ScalarValue;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn repeated_ctes_give_the_inlined_answer_and_leave_no_table_behind() {
+        let ctx = SessionContext::new();
+        // `a` is named twice (by `b` and by the query), `b` twice, `c` once.
+        let sql = "WITH a AS (SELECT column1 AS x FROM (VALUES (1), (2), (3), (4))), \
+                   b AS (SELECT x FROM a WHERE x > $min), \
+                   c AS (SELECT max(x) AS m FROM a) \
+                   SELECT (SELECT count(*) FROM b) AS n, (SELECT sum(x) FROM b) AS s, \
+                   (SELECT m FROM c) AS m";
+        let values = ParamValues::from(vec![("min", ScalarValue::Int64(Some(1)))]);
+        let held = collect(&ctx, sql, &values).await.unwrap();
+        let inlined = ctx
+            .sql(sql)
+            .await
+            .unwrap()
+            .with_param_values(values)
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = |batches: &[RecordBatch]| pretty_format_batches(batches).unwrap().to_string();
+        assert_eq!(text(&held), text(&inlined));
+        assert!(text(&held).contains("| 3 | 9 | 4 |"), "{}", text(&held));
+        let schema = ctx.catalog("datafusion").unwrap().schema("public").unwrap();
+        assert!(
+            schema.table_names().is_empty(),
+            "{:?}",
+            schema.table_names()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_query_leaves_no_table_behind() {
+        let ctx = SessionContext::new();
+        let sql = "WITH a AS (SELECT 1 AS x) SELECT * FROM a, a AS b, missing";
+        assert!(collect(&ctx, sql, &ParamValues::List(Vec::new()))
+            .await
+            .is_err());
+        let schema = ctx.catalog("datafusion").unwrap().schema("public").unwrap();
+        assert!(
+            schema.table_names().is_empty(),
+            "{:?}",
+            schema.table_names()
+        );
+    }
+}
