@@ -17,9 +17,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::ParamValues;
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
+use datafusion::execution::SessionState;
 use datafusion::physical_plan::collect as collect_plan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
@@ -38,23 +40,38 @@ pub async fn collect(
     sql: &str,
     values: &ParamValues,
 ) -> Result<Vec<RecordBatch>> {
+    // One snapshot of the session: the tables held below are registered in its catalog, which
+    // the snapshot shares with `ctx`.
     let state = ctx.state();
     let dialect = state.config().options().sql_parser.dialect;
     let mut statement = state.sql_to_statement(sql, &dialect)?;
     let mut held = Vec::new();
     let result = async {
         if let Some(query) = query_of(&mut statement) {
-            hold_repeated(ctx, query, values, &mut held).await?;
+            hold_repeated(ctx, &state, query, values, &mut held).await?;
         }
-        let plan = ctx.state().statement_to_plan(statement).await?;
-        let plan = plan.with_param_values(values.clone())?;
-        ctx.execute_logical_plan(plan).await?.collect().await
+        Ok(run(&state, statement, values).await?.1)
     }
     .await;
     for name in held {
         ctx.deregister_table(name.as_str())?;
     }
     result
+}
+
+/// Plans `statement` with `values` bound and runs it: the schema of its rows, and the rows.
+async fn run(
+    state: &SessionState,
+    statement: DFStatement,
+    values: &ParamValues,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let plan = state
+        .statement_to_plan(statement)
+        .await?
+        .with_param_values(values.clone())?;
+    let plan = state.create_physical_plan(&plan).await?;
+    let batches = collect_plan(plan.clone(), state.task_ctx()).await?;
+    Ok((plan.schema(), batches))
 }
 
 fn query_of(statement: &mut DFStatement) -> Option<&mut Query> {
@@ -71,6 +88,7 @@ fn query_of(statement: &mut DFStatement) -> Option<&mut Query> {
 /// pushing the names it registers onto `held`.
 async fn hold_repeated(
     ctx: &SessionContext,
+    state: &SessionState,
     query: &mut Query,
     values: &ParamValues,
     held: &mut Vec<String>,
@@ -113,18 +131,11 @@ async fn hold_repeated(
             }
         }
         let table = format!("pdn_held_{}_{name}", HELD.fetch_add(1, Ordering::Relaxed));
-        let plan = ctx
-            .state()
-            .statement_to_plan(DFStatement::Statement(Box::new(Statement::Query(
-                Box::new(body),
-            ))))
-            .await?
-            .with_param_values(values.clone())?;
-        let plan = ctx.state().create_physical_plan(&plan).await?;
-        let batches = collect_plan(plan.clone(), ctx.task_ctx()).await?;
+        let statement = DFStatement::Statement(Box::new(Statement::Query(Box::new(body))));
+        let (schema, batches) = run(state, statement, values).await?;
         ctx.register_table(
             table.as_str(),
-            Arc::new(MemTable::try_new(plan.schema(), vec![batches])?),
+            Arc::new(MemTable::try_new(schema, vec![batches])?),
         )?;
         held.push(table.clone());
         rename(query, &name, &table);
