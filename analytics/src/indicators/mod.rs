@@ -8,13 +8,14 @@ mod ctes;
 pub mod render;
 pub mod secret;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{ParamValues, ScalarValue};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::stream::{self, StreamExt};
 
 pub use catalogue::{catalogue, Indicator, Secret, AXES};
@@ -44,7 +45,13 @@ pub struct Line {
 
 /// A session over the lake at `root` as indicators read it (corrected events, read models).
 pub async fn session(root: &Path) -> Result<(SessionContext, u64)> {
-    let ctx = SessionContext::new();
+    // Filters are evaluated while the Parquet files are decoded: a department's query decodes
+    // the other columns of its own rows only.
+    let mut config = SessionConfig::new();
+    let parquet = &mut config.options_mut().execution.parquet;
+    parquet.pushdown_filters = true;
+    parquet.reorder_filters = true;
+    let ctx = SessionContext::new_with_config(config);
     let version = crate::tables::register_corrected(&ctx, root).await?;
     Ok((ctx, version))
 }
@@ -125,17 +132,16 @@ pub async fn table(
     .await?;
     let mut lines = Vec::new();
     for (indicator, pair) in indicators.iter().zip(results.chunks(2)) {
-        let (current, previous) = (&pair[0], &pair[1]);
-        let mut labels: Vec<Option<String>> = Vec::new();
-        for cell in current.iter().chain(previous) {
-            if !labels.contains(&cell.ventilation) {
-                labels.push(cell.ventilation.clone());
+        // By label, the total (`None`) first: a breakdown can have tens of thousands of labels
+        // (pairs of structures), so they are matched through a map, not by search.
+        let mut by_label: BTreeMap<Option<String>, [Option<Cell>; 2]> = BTreeMap::new();
+        for (side, cells) in [(1, &pair[0]), (0, &pair[1])] {
+            for cell in cells {
+                by_label.entry(cell.ventilation.clone()).or_default()[side]
+                    .get_or_insert_with(|| cell.clone());
             }
         }
-        labels.sort_by(|a, b| a.is_some().cmp(&b.is_some()).then(a.cmp(b)));
-        for label in labels {
-            let find = |cells: &[Cell]| cells.iter().find(|c| c.ventilation == label).cloned();
-            let (previous, current) = (find(previous), find(current));
+        for (label, [previous, current]) in by_label {
             let shown =
                 |c: &Option<Cell>| c.as_ref().filter(|c| !c.suppressed).and_then(|c| c.value);
             let change = shown(&current).zip(shown(&previous)).map(|(c, p)| c - p);
