@@ -19,20 +19,20 @@ WITH ym AS (
   FROM youth_month y
   WHERE ($department IS NULL OR y.department = $department) AND y.contacts > 0
 ),
-ranked AS (
-  SELECT u.department, u.youth, u.t,
-    row_number() OVER (PARTITION BY u.department, u.youth ORDER BY u.t) AS n
-  FROM (SELECT department, youth, unnest(contact_at) AS t FROM ym) u
-),
-sensitive AS (
-  SELECT s.department, s.youth, s.t
+last_sensitive AS (
+  SELECT s.department, s.youth, max(s.t) AS t
   FROM (SELECT ym.department, ym.youth, unnest(ym.sensitive_contact_at) AS t
         FROM ym
         WHERE CAST(date_part('year', ym.month_start) AS INT) = $year AND ym.sensitive_contact_at IS NOT NULL) s
+  GROUP BY s.department, s.youth
 ),
+-- A sensitive contact is one of the youth's contacts (its instant is in contact_at too): the rank
+-- of the year's last one among all the youth's contacts is the number of contacts up to it.
 youths AS (
-  SELECT s.department, s.youth, max(r.n) AS rank
-  FROM sensitive s JOIN ranked r ON r.department = s.department AND r.youth = s.youth AND r.t = s.t
+  SELECT s.department, s.youth, count(*) AS rank
+  FROM last_sensitive s
+  JOIN (SELECT department, youth, unnest(contact_at) AS t FROM ym) c
+    ON c.department = s.department AND c.youth = s.youth AND c.t <= s.t
   GROUP BY s.department, s.youth
 )
 SELECT CAST(NULL AS VARCHAR) AS ventilation,

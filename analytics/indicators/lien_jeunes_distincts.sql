@@ -27,12 +27,15 @@ first_rows AS (
   FROM first_month f JOIN ym ON ym.department = f.department AND ym.youth = f.youth AND ym.month_start = f.month_start
 ),
 instants AS (SELECT department, youth, age_band, unnest(contact_at) AS t FROM first_rows),
-ranked AS (
-  SELECT department, youth, age_band,
-    row_number() OVER (PARTITION BY department, youth ORDER BY t DESC, age_band) AS r
-  FROM instants
+band_last AS (
+  SELECT department, youth, age_band, max(t) AS t FROM instants GROUP BY department, youth, age_band
 ),
-youths AS (SELECT department, youth, age_band FROM ranked WHERE r = 1)
+latest AS (SELECT department, youth, max(t) AS t FROM band_last GROUP BY department, youth),
+youths AS (
+  SELECT b.department, b.youth, min(b.age_band) AS age_band
+  FROM band_last b JOIN latest l ON b.department = l.department AND b.youth = l.youth AND b.t = l.t
+  GROUP BY b.department, b.youth
+)
 SELECT ventilation, valeur, jeunes FROM (
   SELECT CAST(NULL AS VARCHAR) AS ventilation, CAST(count(*) AS DOUBLE) AS valeur, count(*) AS jeunes FROM youths
   UNION ALL
