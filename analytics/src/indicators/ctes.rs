@@ -7,31 +7,58 @@
 //! twice is run first, in declaration order, its result held in memory as a table of the session
 //! under a name no query uses, and the query (and the later CTEs) read that table instead.
 //!
+//! Memory: the results held in memory for one query take at most [`HOLD_BUDGET`] bytes. A result
+//! that would go past what is left is written, as it is computed, to an Arrow IPC file in
+//! DataFusion's temporary folder (its disk manager: the system's temporary folder unless the
+//! session says otherwise), and the query reads that file. So a national year of events at any
+//! volume costs some disk, not unbounded memory: with [`super::compute_many`] running one query
+//! per core, the held results of a process take at most cores x [`HOLD_BUDGET`] of memory. The
+//! file is deleted once the query has run.
+//!
 //! Invariants: the answer is the one the inlined query gives (a CTE is a pure query over the
 //! session's tables, and it is computed over the same snapshot); the tables this module adds are
 //! removed before it returns, whatever the outcome.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{ArrayData, RecordBatch};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::ipc::writer::FileWriter;
 use datafusion::common::ParamValues;
+use datafusion::datasource::file_format::options::ArrowReadOptions;
 use datafusion::datasource::MemTable;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
-use datafusion::physical_plan::collect as collect_plan;
+use datafusion::execution::SpillFile;
+use datafusion::physical_plan::{collect as collect_plan, execute_stream, ExecutionPlan};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     visit_relations, Ident, ObjectName, ObjectNamePart, Query, Statement, TableAlias, TableFactor,
     VisitMut, VisitorMut,
 };
+use futures::StreamExt;
 
 /// Names the held results, unique in the process so concurrent queries on one session never meet.
 static HELD: AtomicU64 = AtomicU64::new(0);
+
+/// The most memory (Arrow buffers) the results held for one query may take: 2 GiB. At 10M events
+/// the largest (a national year's contacts by theme) takes 1.6 GiB, so all stay in memory.
+pub const HOLD_BUDGET: usize = 2 << 30;
+
+/// The tables registered for one query, with the temporary file of those written to one.
+type Registered = Vec<(String, Option<Arc<dyn SpillFile>>)>;
+
+/// A held result: in memory, or in a temporary file deleted when the last reference goes.
+enum Held {
+    Memory(MemTable, usize),
+    File(SchemaRef, Arc<dyn SpillFile>),
+}
 
 /// Runs the query `sql` on `ctx` with the values of its placeholders (`$year`), and collects its
 /// result.
@@ -39,6 +66,16 @@ pub async fn collect(
     ctx: &SessionContext,
     sql: &str,
     values: &ParamValues,
+) -> Result<Vec<RecordBatch>> {
+    collect_within(ctx, sql, values, HOLD_BUDGET).await
+}
+
+/// [`collect`], holding at most `budget` bytes of CTE results.
+async fn collect_within(
+    ctx: &SessionContext,
+    sql: &str,
+    values: &ParamValues,
+    budget: usize,
 ) -> Result<Vec<RecordBatch>> {
     // One snapshot of the session: the tables held below are registered in its catalog, which
     // the snapshot shares with `ctx`.
@@ -48,30 +85,94 @@ pub async fn collect(
     let mut held = Vec::new();
     let result = async {
         if let Some(query) = query_of(&mut statement) {
-            hold_repeated(ctx, &state, query, values, &mut held).await?;
+            hold_repeated(ctx, &state, query, values, budget, &mut held).await?;
         }
-        Ok(run(&state, statement, values).await?.1)
+        let plan = plan(&state, statement, values).await?;
+        collect_plan(plan, state.task_ctx()).await
     }
     .await;
-    for name in held {
+    for (name, _file) in held {
         ctx.deregister_table(name.as_str())?;
     }
     result
 }
 
-/// Plans `statement` with `values` bound and runs it: the schema of its rows, and the rows.
-async fn run(
+/// Plans `statement` with `values` bound.
+async fn plan(
     state: &SessionState,
     statement: DFStatement,
     values: &ParamValues,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+) -> Result<Arc<dyn ExecutionPlan>> {
     let plan = state
         .statement_to_plan(statement)
         .await?
         .with_param_values(values.clone())?;
-    let plan = state.create_physical_plan(&plan).await?;
-    let batches = collect_plan(plan.clone(), state.task_ctx()).await?;
-    Ok((plan.schema(), batches))
+    state.create_physical_plan(&plan).await
+}
+
+/// Runs `statement` with `values` bound and holds its rows: in memory while they take at most
+/// `budget` bytes, else in a temporary file, written batch by batch.
+async fn hold(
+    state: &SessionState,
+    statement: DFStatement,
+    values: &ParamValues,
+    budget: usize,
+) -> Result<Held> {
+    let plan = plan(state, statement, values).await?;
+    let schema = plan.schema();
+    let mut rows = execute_stream(plan, state.task_ctx())?;
+    let (mut batches, mut bytes, mut seen) = (Vec::new(), 0, HashSet::new());
+    while let Some(batch) = rows.next().await {
+        let batch = batch?;
+        bytes += new_bytes(&batch, &mut seen);
+        batches.push(batch);
+        if bytes > budget {
+            let file = state
+                .runtime_env()
+                .disk_manager
+                .create_tmp_file("holding a common table expression")?;
+            let mut writer = FileWriter::try_new(BufWriter::new(file.open_writer()?), &schema)?;
+            for batch in batches.drain(..) {
+                writer.write(&batch)?;
+            }
+            while let Some(batch) = rows.next().await {
+                writer.write(&batch?)?;
+            }
+            writer
+                .into_inner()?
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .finish()?;
+            return Ok(Held::File(schema, file));
+        }
+    }
+    Ok(Held::Memory(
+        MemTable::try_new(schema, vec![batches])?,
+        bytes,
+    ))
+}
+
+/// The bytes of the buffers of `batch` not counted yet in `seen` (their allocations' addresses):
+/// batches that are slices of one allocation, as an aggregate's output is, count it once, as
+/// memory holds it once.
+fn new_bytes(batch: &RecordBatch, seen: &mut HashSet<usize>) -> usize {
+    fn walk(data: &ArrayData, seen: &mut HashSet<usize>) -> usize {
+        let nulls = data.nulls().map(NullBuffer::buffer);
+        let own: usize = (data.buffers().iter().chain(nulls))
+            .filter(|b| seen.insert(b.data_ptr().as_ptr() as usize))
+            .map(|b| b.capacity().max(b.len()))
+            .sum();
+        own + data
+            .child_data()
+            .iter()
+            .map(|c| walk(c, seen))
+            .sum::<usize>()
+    }
+    batch
+        .columns()
+        .iter()
+        .map(|c| walk(&c.to_data(), seen))
+        .sum()
 }
 
 fn query_of(statement: &mut DFStatement) -> Option<&mut Query> {
@@ -84,14 +185,15 @@ fn query_of(statement: &mut DFStatement) -> Option<&mut Query> {
     }
 }
 
-/// Computes the CTEs of `query` named more than once and points the query at their results,
-/// pushing the names it registers onto `held`.
+/// Computes the CTEs of `query` named more than once, within `budget` bytes in all, and points
+/// the query at their results, pushing the names it registers onto `held`.
 async fn hold_repeated(
     ctx: &SessionContext,
     state: &SessionState,
     query: &mut Query,
     values: &ParamValues,
-    held: &mut Vec<String>,
+    mut budget: usize,
+    held: &mut Registered,
 ) -> Result<()> {
     let Some(with) = query.with.as_ref() else {
         return Ok(());
@@ -115,8 +217,7 @@ async fn hold_repeated(
             index += 1;
             continue;
         }
-        let cte = with.cte_tables.remove(index);
-        let mut body = *cte.query;
+        let mut body = (*cte.query).clone();
         let earlier = with.cte_tables[..index].to_vec();
         if !earlier.is_empty() {
             match body.with.as_mut() {
@@ -130,14 +231,33 @@ async fn hold_repeated(
                 }
             }
         }
-        let table = format!("pdn_held_{}_{name}", HELD.fetch_add(1, Ordering::Relaxed));
         let statement = DFStatement::Statement(Box::new(Statement::Query(Box::new(body))));
-        let (schema, batches) = run(state, statement, values).await?;
-        ctx.register_table(
-            table.as_str(),
-            Arc::new(MemTable::try_new(schema, vec![batches])?),
-        )?;
-        held.push(table.clone());
+        let table = format!("pdn_held_{}_{name}", HELD.fetch_add(1, Ordering::Relaxed));
+        match hold(state, statement, values, budget).await? {
+            Held::Memory(rows, bytes) => {
+                tracing::debug!(cte = %name, bytes, "held in memory");
+                budget -= bytes;
+                ctx.register_table(table.as_str(), Arc::new(rows))?;
+                held.push((table.clone(), None));
+            }
+            Held::File(schema, file) => {
+                let path = file.path().map(|p| p.to_string_lossy().into_owned());
+                let path = path.ok_or_else(|| {
+                    DataFusionError::Execution(format!("the file holding {name} has no path"))
+                })?;
+                tracing::debug!(cte = %name, path, "held in a temporary file: over the budget");
+                let options = ArrowReadOptions {
+                    schema: Some(&schema),
+                    file_extension: "",
+                    ..ArrowReadOptions::default()
+                };
+                held.push((table.clone(), Some(file)));
+                ctx.register_arrow(table.as_str(), &path, options).await?;
+            }
+        }
+        if let Some(with) = query.with.as_mut() {
+            with.cte_tables.remove(index);
+        }
         rename(query, &name, &table);
         if query.with.as_ref().is_some_and(|w| w.cte_tables.is_empty()) {
             query.with = None;
@@ -240,6 +360,57 @@ mod tests {
             "{:?}",
             schema.table_names()
         );
+    }
+
+    #[tokio::test]
+    async fn a_result_over_the_budget_is_held_in_a_file_deleted_afterwards() {
+        let ctx = SessionContext::new();
+        // `small` (one row) is named twice, `big` (1000 rows of 8 bytes) twice.
+        let sql = "WITH small AS (SELECT 1 AS x), \
+                   big AS (SELECT value AS v FROM generate_series(1, 1000)) \
+                   SELECT (SELECT count(*) FROM big) AS n, (SELECT max(v) FROM big) AS m, \
+                   (SELECT x FROM small) + (SELECT x FROM small) AS two";
+        let none = ParamValues::List(Vec::new());
+        let text = |batches: &[RecordBatch]| pretty_format_batches(batches).unwrap().to_string();
+        // For each budget: the held CTEs, in a file or not, and the query's answer.
+        for (budget, expected) in [
+            (1 << 20, [("small", false), ("big", false)]),
+            (4096, [("small", false), ("big", true)]),
+            (0, [("small", true), ("big", true)]),
+        ] {
+            let state = ctx.state();
+            let dialect = state.config().options().sql_parser.dialect;
+            let mut statement = state.sql_to_statement(sql, &dialect).unwrap();
+            let mut held = Vec::new();
+            let query = query_of(&mut statement).unwrap();
+            hold_repeated(&ctx, &state, query, &none, budget, &mut held)
+                .await
+                .unwrap();
+            let kinds: Vec<(&str, bool)> = held
+                .iter()
+                .map(|(name, file)| (name.rsplit('_').next().unwrap(), file.is_some()))
+                .collect();
+            assert_eq!(kinds, expected, "budget {budget}");
+            let paths: Vec<std::path::PathBuf> = held
+                .iter()
+                .filter_map(|(_, file)| Some(file.as_ref()?.path()?.to_owned()))
+                .collect();
+            assert!(paths.iter().all(|p| p.exists()));
+            for (name, _) in &held {
+                ctx.deregister_table(name.as_str()).unwrap();
+            }
+            drop(held);
+            assert!(paths.iter().all(|p| !p.exists()), "{paths:?}");
+
+            let batches = collect_within(&ctx, sql, &none, budget).await.unwrap();
+            assert!(
+                text(&batches).contains("| 1000 | 1000 | 2   |"),
+                "{}",
+                text(&batches)
+            );
+        }
+        let schema = ctx.catalog("datafusion").unwrap().schema("public").unwrap();
+        assert!(schema.table_names().is_empty());
     }
 
     #[tokio::test]
