@@ -80,22 +80,31 @@ fn kafka_ingest_is_exactly_once_cross_checked_with_kcat() {
 }
 
 #[test]
-fn two_members_of_a_group_and_a_broker_restart_lose_nothing() {
+fn two_members_of_a_group_lose_nothing_through_three_broker_kills() {
     let mut broker = Broker::start();
     broker.create_topic("events", 6);
     let dir = tempfile::tempdir().unwrap();
     let (events, truth) = generate_with_truth(dir.path(), &["--duplicate-rate", "0.05"]);
     let keyed = keyed(&events);
-    let lines = keyed.iter().filter(|&&b| b == b'\n').count();
-    let half = keyed
+    // The topic is produced in four parts; the broker is killed (SIGKILL) and restarted after
+    // each of the first three, while the members are still consuming it: once they have
+    // committed 1/8, 3/8 and 5/8 of the valid events, so each kill meets a different point of
+    // the stream.
+    let ends: Vec<usize> = keyed
         .iter()
         .enumerate()
         .filter(|(_, &b)| b == b'\n')
-        .nth(lines / 2)
-        .unwrap()
-        .0
-        + 1;
-    broker.produce("events", &keyed[..half]);
+        .map(|(i, _)| i + 1)
+        .collect();
+    let cut = |part: usize| {
+        if part == 4 {
+            keyed.len()
+        } else {
+            ends[ends.len() * part / 4]
+        }
+    };
+    let valid = truth["lines"]["valid"].as_u64().unwrap();
+    broker.produce("events", &keyed[..cut(1)]);
     let lake = dir.path().join("lake");
     let spawn = |broker: &Broker| -> Child {
         ingest_cmd(&lake, broker, "events", "pdn")
@@ -105,10 +114,12 @@ fn two_members_of_a_group_and_a_broker_restart_lose_nothing() {
     };
     let mut a = spawn(&broker);
     let mut b = spawn(&broker);
-    wait_for_events(&lake, 1);
-    broker.restart();
-    broker.produce("events", &keyed[half..]);
-    wait_for_events(&lake, truth["lines"]["valid"].as_u64().unwrap());
+    for part in 1..4 {
+        wait_for_events(&lake, valid * (2 * part as u64 - 1) / 8);
+        broker.restart();
+        broker.produce("events", &keyed[cut(part)..cut(part + 1)]);
+    }
+    wait_for_events(&lake, valid);
     for child in [&mut a, &mut b] {
         // SIGTERM: each member commits what it holds and leaves.
         terminate(child);
