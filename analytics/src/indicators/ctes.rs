@@ -19,16 +19,16 @@
 //! session's tables, and it is computed over the same snapshot); the tables this module adds are
 //! removed before it returns, whatever the outcome.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayData, RecordBatch};
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::ipc::writer::FileWriter;
+use datafusion::common::utils::memory::RecordBatchMemoryCounter;
 use datafusion::common::ParamValues;
 use datafusion::datasource::file_format::options::ArrowReadOptions;
 use datafusion::datasource::MemTable;
@@ -121,12 +121,13 @@ async fn hold(
     let plan = plan(state, statement, values).await?;
     let schema = plan.schema();
     let mut rows = execute_stream(plan, state.task_ctx())?;
-    let (mut batches, mut bytes, mut seen) = (Vec::new(), 0, HashSet::new());
+    // Counts each buffer allocation once: an aggregate's output batches are slices of one.
+    let (mut batches, mut memory) = (Vec::new(), RecordBatchMemoryCounter::new());
     while let Some(batch) = rows.next().await {
         let batch = batch?;
-        bytes += new_bytes(&batch, &mut seen);
+        memory.count_batch(&batch);
         batches.push(batch);
-        if bytes > budget {
+        if memory.memory_usage() > budget {
             let file = state
                 .runtime_env()
                 .disk_manager
@@ -148,31 +149,8 @@ async fn hold(
     }
     Ok(Held::Memory(
         MemTable::try_new(schema, vec![batches])?,
-        bytes,
+        memory.memory_usage(),
     ))
-}
-
-/// The bytes of the buffers of `batch` not counted yet in `seen` (their allocations' addresses):
-/// batches that are slices of one allocation, as an aggregate's output is, count it once, as
-/// memory holds it once.
-fn new_bytes(batch: &RecordBatch, seen: &mut HashSet<usize>) -> usize {
-    fn walk(data: &ArrayData, seen: &mut HashSet<usize>) -> usize {
-        let nulls = data.nulls().map(NullBuffer::buffer);
-        let own: usize = (data.buffers().iter().chain(nulls))
-            .filter(|b| seen.insert(b.data_ptr().as_ptr() as usize))
-            .map(|b| b.capacity().max(b.len()))
-            .sum();
-        own + data
-            .child_data()
-            .iter()
-            .map(|c| walk(c, seen))
-            .sum::<usize>()
-    }
-    batch
-        .columns()
-        .iter()
-        .map(|c| walk(&c.to_data(), seen))
-        .sum()
 }
 
 fn query_of(statement: &mut DFStatement) -> Option<&mut Query> {
