@@ -337,30 +337,35 @@ async fn compare(
     options: &Options,
     step: &mut dyn FnMut(),
 ) -> Result<Comparison> {
-    let mut columns: Vec<Vec<Figure>> = Vec::new();
-    for indicator in keys {
-        let total = lines
-            .iter()
-            .find(|l| l.id == indicator.id && l.ventilation.is_none())
-            .and_then(|l| l.current.clone());
-        let mut cells: Vec<Cell> = total.into_iter().collect();
-        let runs: Vec<_> = departments
-            .iter()
-            .map(|department| {
+    // Every key figure in every department, in one batch of runs so that the cores stay busy
+    // from one key figure to the next.
+    let runs: Vec<_> = keys
+        .iter()
+        .flat_map(|indicator| {
+            departments.iter().map(|department| {
                 let params = Params {
                     year: options.year,
                     department: Some(department.clone()),
                 };
                 (*indicator, params)
             })
-            .collect();
-        let results = indicators::compute_many(ctx, &runs, |_| step()).await?;
-        for (department, found) in departments.iter().zip(results) {
-            let own = found.into_iter().find(|c| c.ventilation.is_none());
+        })
+        .collect();
+    let results = indicators::compute_many(ctx, &runs, |_| step()).await?;
+    let mut columns: Vec<Vec<Figure>> = Vec::new();
+    for (k, indicator) in keys.iter().enumerate() {
+        let found_by_department = &results[k * departments.len()..(k + 1) * departments.len()];
+        let total = lines
+            .iter()
+            .find(|l| l.id == indicator.id && l.ventilation.is_none())
+            .and_then(|l| l.current.clone());
+        let mut cells: Vec<Cell> = total.into_iter().collect();
+        for (department, found) in departments.iter().zip(found_by_department) {
+            let own = found.iter().find(|c| c.ventilation.is_none());
             cells.push(Cell {
                 ventilation: Some(department.clone()),
-                value: own.as_ref().and_then(|c| c.value),
-                youths: own.as_ref().and_then(|c| c.youths),
+                value: own.and_then(|c| c.value),
+                youths: own.and_then(|c| c.youths),
                 suppressed: false,
             });
         }
