@@ -9,11 +9,17 @@ WITH activity AS (
     CAST(to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000) AS DATE) AS local_date
   FROM contact
 ), covered AS (
-  SELECT DISTINCT a.event_id
-  FROM activity a JOIN agreements g ON g.department = a.department
-   AND ((g.subject = 'professional' AND g.professional_id = a.professional_id)
-     OR (g.subject = 'structure' AND g.structure_id = a.structure_id))
-   AND a.local_date BETWEEN g.starts_on AND g.in_force_until
+  -- Two equality joins, one per subject (not one join on an OR, which pairs every contact with
+  -- every agreement of its department).
+  SELECT a.event_id
+  FROM activity a JOIN agreements g
+    ON g.department = a.department AND g.professional_id = a.professional_id
+  WHERE g.subject = 'professional' AND a.local_date BETWEEN g.starts_on AND g.in_force_until
+  UNION
+  SELECT a.event_id
+  FROM activity a JOIN agreements g
+    ON g.department = a.department AND g.structure_id = a.structure_id
+  WHERE g.subject = 'structure' AND a.local_date BETWEEN g.starts_on AND g.in_force_until
 )
 SELECT a.department, a.structure_id, a.professional_id,
   CAST(date_trunc('month', a.local_date) AS DATE) AS month_start,
