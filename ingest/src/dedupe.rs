@@ -8,11 +8,12 @@
 //!
 //! The store itself is the index: the ids of a month are read from the `event_id` column of that
 //! month's files (a few bytes per row, one column) the first time the month is needed, then kept in
-//! memory as 128-bit hashes: a sorted array (16 bytes per id) for what was loaded, plus a small hash
-//! set for what was committed since, merged into the array as it grows. Months are evicted
-//! least-recently-used once the cache holds more than its capacity in ids, so memory stays bounded
-//! whatever the history; the default capacity holds a national year, which a backlog written
-//! department by department touches all at once.
+//! memory as 96 bits of their 128-bit hash: sorted arrays (12 bytes per id, allocated to their exact
+//! length) for what was loaded, plus a small hash set for what was committed since, merged into the
+//! arrays (a linear merge, not a new sort) as it grows. Months are evicted least-recently-used once
+//! the cache holds more than its capacity in ids, after a load and after a commit, so memory stays
+//! bounded whatever the history; the default capacity holds a national year, which a backlog
+//! written department by department touches all at once.
 //!
 //! A month's files are those of the event tables and of `tombstones`, the ids of events erased on
 //! request or by retention: an erased event that an app re-sends is a duplicate, and stays erased.
@@ -32,17 +33,18 @@ use crate::maintenance::TOMBSTONES;
 /// A time partition of the store: `year=YYYY/month=MM`.
 pub type Month = String;
 
-/// The default capacity of the cache, in ids (16 bytes each, so 128 MiB): a national year.
-pub const DEFAULT_CAPACITY_IDS: usize = 8_000_000;
+/// The default capacity of the cache, in ids (12 bytes each, so 137 MiB): a national year (the
+/// generator's is 10 million events) with a margin.
+pub const DEFAULT_CAPACITY_IDS: usize = 12_000_000;
 
-/// 128 bits of an id (XXH3-128). The index lives only in memory and is rebuilt from the store, so
-/// the hash need not be stable across program versions; collisions are negligible (2^-64 at a
-/// billion ids per month).
+/// 128 bits of an id (XXH3-128), of which the index keeps 96 ([`split`]). The index lives only in
+/// memory and is rebuilt from the store, so the hash need not be stable across program versions.
 pub fn id_hash(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
-/// Hashes an [`id_hash`], which is already uniformly distributed, by taking its low 64 bits.
+/// Hashes an [`id_hash`], which is already uniformly distributed, by taking its high 64 bits (which
+/// the index keeps whole).
 #[derive(Default)]
 pub struct IdHasher(u64);
 
@@ -60,53 +62,111 @@ impl Hasher for IdHasher {
     }
 
     fn write_u128(&mut self, i: u128) {
-        self.0 = i as u64;
+        self.0 = (i >> 64) as u64;
     }
 }
 
 /// A set of [`id_hash`]es.
 pub type IdSet = HashSet<u128, BuildHasherDefault<IdHasher>>;
 
-/// The ids of one month: sorted hashes, plus those added since they were sorted.
+/// The ids of one month: the 96 bits kept of each hash ([`split`]), sorted, in two arrays of exactly
+/// their length; plus the hashes added since they were sorted.
 #[derive(Debug, Default)]
 struct MonthIds {
-    sorted: Vec<u128>,
+    high: Vec<u64>,
+    low: Vec<u32>,
     recent: IdSet,
     last_used: u64,
 }
 
+/// The 96 bits of an [`id_hash`] the index keeps: its high 64 bits and the next 32. Two ids of one
+/// month share them with a probability of about 2^-50 at ten million ids, 2^-37 at a billion (and
+/// an event taken for a duplicate is listed as one in its commit, never silently dropped).
+fn split(hash: u128) -> (u64, u32) {
+    ((hash >> 64) as u64, (hash >> 32) as u32)
+}
+
+/// The 96 kept bits of `hash`, as a hash with its low 32 bits cleared (what `recent` holds).
+fn kept(hash: u128) -> u128 {
+    hash & !u128::from(u32::MAX)
+}
+
 impl MonthIds {
-    fn from_unsorted(mut ids: Vec<u128>) -> MonthIds {
-        ids.sort_unstable();
-        ids.dedup();
-        MonthIds {
-            sorted: ids,
-            ..MonthIds::default()
-        }
+    fn from_unsorted(ids: Vec<u128>) -> MonthIds {
+        let mut month = MonthIds::default();
+        month.merge(ids);
+        month
     }
 
     fn len(&self) -> usize {
-        self.sorted.len() + self.recent.len()
+        self.high.len() + self.recent.len()
+    }
+
+    /// Whether the sorted arrays hold the kept bits `(high, low)`.
+    fn sorted_contains(&self, (high, low): (u64, u32)) -> bool {
+        let start = self.high.partition_point(|&h| h < high);
+        self.high[start..]
+            .iter()
+            .zip(&self.low[start..])
+            .take_while(|(&h, _)| h == high)
+            .any(|(_, &l)| l == low)
     }
 
     fn contains(&self, hash: u128) -> bool {
-        self.recent.contains(&hash) || self.sorted.binary_search(&hash).is_ok()
+        self.recent.contains(&kept(hash)) || self.sorted_contains(split(hash))
     }
 
     /// Adds `ids`, returning how many were new.
     fn extend(&mut self, ids: impl IntoIterator<Item = u128>) -> usize {
         let before = self.len();
         for id in ids {
-            if self.sorted.binary_search(&id).is_err() {
-                self.recent.insert(id);
+            if !self.sorted_contains(split(id)) {
+                self.recent.insert(kept(id));
             }
         }
-        if self.recent.len() * 8 > self.sorted.len() {
-            let recent = std::mem::take(&mut self.recent);
-            self.sorted.extend(recent);
-            self.sorted.sort_unstable();
+        if self.recent.len() * 8 > self.high.len() {
+            let recent: Vec<u128> = std::mem::take(&mut self.recent).into_iter().collect();
+            self.merge(recent);
         }
         self.len() - before
+    }
+
+    /// Merges `ids` (in any order, possibly repeated) into the sorted arrays, which are replaced by
+    /// arrays of exactly the merged length.
+    fn merge(&mut self, mut ids: Vec<u128>) {
+        for id in &mut ids {
+            *id = kept(*id);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let capacity = self.high.len() + ids.len();
+        let (mut high, mut low) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        let mut old = self
+            .high
+            .iter()
+            .copied()
+            .zip(self.low.iter().copied())
+            .peekable();
+        let mut new = ids.into_iter().map(split).peekable();
+        loop {
+            let next = match (old.peek(), new.peek()) {
+                (Some(a), Some(b)) if a < b => old.next(),
+                (Some(a), Some(b)) if a == b => {
+                    new.next();
+                    old.next()
+                }
+                (Some(_), Some(_)) | (None, Some(_)) => new.next(),
+                (Some(_), None) => old.next(),
+                (None, None) => break,
+            };
+            let (h, l) = next.expect("a side was not empty");
+            high.push(h);
+            low.push(l);
+        }
+        high.shrink_to_fit();
+        low.shrink_to_fit();
+        self.high = high;
+        self.low = low;
     }
 }
 
@@ -156,6 +216,7 @@ impl DedupeIndex {
     pub fn extend(&mut self, month: &str, ids: impl IntoIterator<Item = u128>) {
         if let Some(entry) = self.months.get_mut(month) {
             self.total += entry.extend(ids);
+            self.evict(month);
         }
     }
 
@@ -174,6 +235,7 @@ impl DedupeIndex {
                     other => other?,
                 }
                 self.total += entry.extend(ids);
+                self.evict(&file.partition);
             }
         }
         Ok(())
@@ -248,4 +310,63 @@ fn for_each_id(path: &Path, mut f: impl FnMut(&str)) -> Result<()> {
         column.iter().flatten().for_each(&mut f);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(range: std::ops::Range<u32>) -> Vec<u128> {
+        range.map(|i| id_hash(&format!("id-{i}"))).collect()
+    }
+
+    #[test]
+    fn a_month_knows_exactly_the_ids_loaded_and_added() {
+        let mut month = MonthIds::from_unsorted([ids(0..1000), ids(500..1500)].concat());
+        assert_eq!(month.len(), 1500);
+        assert_eq!((month.high.capacity(), month.low.capacity()), (1500, 1500));
+        assert!(ids(0..1500).into_iter().all(|id| month.contains(id)));
+        assert!(!ids(1500..3000).into_iter().any(|id| month.contains(id)));
+
+        // Added in small steps (kept apart), then in a step that merges them all.
+        assert_eq!(month.extend(ids(1400..1600)), 100);
+        assert_eq!(month.recent.len(), 100);
+        assert_eq!(month.extend(ids(1600..2000)), 400);
+        assert!(month.recent.is_empty());
+        assert_eq!(month.len(), 2000);
+        assert!(month.high.windows(2).all(|w| w[0] <= w[1]));
+        assert!(ids(0..2000).into_iter().all(|id| month.contains(id)));
+        assert!(!ids(2000..4000).into_iter().any(|id| month.contains(id)));
+    }
+
+    #[test]
+    fn ids_sharing_their_high_bits_are_told_apart() {
+        let base = 0xabcd_u128 << 64;
+        let same_high = [base | (1 << 32), base | (3 << 32), base | (2 << 32)];
+        let mut month = MonthIds::from_unsorted(same_high[..2].to_vec());
+        assert!(month.contains(same_high[0]) && month.contains(same_high[1]));
+        assert!(!month.contains(same_high[2]));
+        month.merge(vec![same_high[2], same_high[0]]);
+        assert_eq!(month.low, [1, 2, 3]);
+        assert!(same_high.iter().all(|&id| month.contains(id)));
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_capacity_as_commits_add_ids() {
+        let mut index = DedupeIndex::new(1000);
+        for (i, month) in ["year=2025/month=01", "year=2025/month=02"]
+            .iter()
+            .enumerate()
+        {
+            index
+                .months
+                .insert((*month).to_owned(), MonthIds::from_unsorted(Vec::new()));
+            index.months.get_mut(*month).expect("inserted").last_used = i as u64;
+        }
+        index.extend("year=2025/month=02", ids(0..600));
+        index.extend("year=2025/month=01", ids(600..1200));
+        assert!(index.total <= 1000);
+        assert_eq!(index.months.len(), 1);
+        assert!(index.months.contains_key("year=2025/month=01"));
+    }
 }

@@ -66,7 +66,7 @@ pub struct BatchArgs {
     /// Commit once the oldest pending record has waited this long (e.g. 500ms, 2s, 1m).
     #[arg(long, env = "PDN_MAX_LATENCY", default_value = "2s", value_parser = parse_duration)]
     max_latency: Duration,
-    /// Event ids kept in memory for deduplication (16 bytes each).
+    /// Event ids kept in memory for deduplication (12 bytes each).
     #[arg(long, env = "PDN_DEDUPE_CACHE_IDS", default_value_t = pdn_ingest::dedupe::DEFAULT_CAPACITY_IDS)]
     dedupe_cache_ids: usize,
     /// Validate as if it were this instant (RFC 3339), for the "in the future" rule.
