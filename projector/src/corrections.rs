@@ -94,7 +94,7 @@ impl Corrections {
         version: u64,
         files: impl IntoIterator<Item = &'a pdn_ingest::log::FileEntry>,
     ) -> Result<Corrections> {
-        let ctx = SessionContext::new();
+        let ctx = crate::files::session();
         let provider = events_over(root, version, Family::Correction, files)?;
         register(&ctx, "correction_raw", provider)?;
         Corrections::load(&ctx).await
@@ -126,10 +126,30 @@ impl Corrections {
         name: &str,
         raw: Arc<dyn TableProvider>,
     ) -> Result<Applied> {
+        let all = |table: &str| format!("SELECT * FROM {table}");
+        self.register_family_selected(ctx, family, name, raw, &all)
+            .await
+    }
+
+    /// Registers the view `name` of `ctx`: the rows that `select` (a query over a table of events
+    /// of `family`, given its name, that keeps some of its rows) keeps of the rows of `raw` as
+    /// corrected. `select` is applied to the raw rows and to the amended ones apart, before
+    /// retracted and amended rows are taken out: the same rows as applying it to the corrected
+    /// view (it keeps or drops each row on its own), but the corrections then join only the rows
+    /// it keeps. The corrected events are still looked for in all of `raw`: an amendment may bring
+    /// an event into the selection.
+    pub async fn register_family_selected(
+        &self,
+        ctx: &SessionContext,
+        family: Family,
+        name: &str,
+        raw: Arc<dyn TableProvider>,
+        select: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<Applied> {
         register(ctx, &format!("{name}_raw"), raw)?;
         let touches = |t: &EventType| t.family() == family;
         if self.retracted.is_empty() && !self.amended.values().any(|a| touches(&a.target_type)) {
-            let sql = format!("CREATE VIEW {name} AS SELECT * FROM {name}_raw");
+            let sql = format!("CREATE VIEW {name} AS {}", select(&format!("{name}_raw")));
             execute(ctx, &sql, name).await?;
             return Ok(Applied::default());
         }
@@ -187,8 +207,10 @@ impl Corrections {
         register(ctx, &format!("{name}_amended"), Arc::new(amended))?;
         let sql = format!(
             "CREATE VIEW {name} AS \
-             SELECT * FROM {name}_raw WHERE event_id NOT IN (SELECT event_id FROM {name}_corrected) \
-             UNION ALL SELECT * FROM {name}_amended"
+             SELECT * FROM ({}) WHERE event_id NOT IN (SELECT event_id FROM {name}_corrected) \
+             UNION ALL {}",
+            select(&format!("{name}_raw")),
+            select(&format!("{name}_amended"))
         );
         execute(ctx, &sql, name).await?;
         Ok(applied)
@@ -286,6 +308,9 @@ pub(crate) async fn collect(
     sql: &str,
     context: &str,
 ) -> Result<Vec<RecordBatch>> {
+    let started = std::time::Instant::now();
     let frame = ctx.sql(sql).await.map_err(datafusion(context))?;
-    frame.collect().await.map_err(datafusion(context))
+    let batches = frame.collect().await.map_err(datafusion(context))?;
+    tracing::debug!(query = context, elapsed = ?started.elapsed(), "query ran");
+    Ok(batches)
 }

@@ -17,13 +17,20 @@ use datafusion::datasource::listing::{
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::error::DataFusionError;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use datafusion::prelude::col;
+use datafusion::prelude::{col, SessionConfig, SessionContext};
 use pdn_ingest::lake::readable;
 use pdn_ingest::log::FileEntry;
 use pdn_ingest::IngestError;
 use pdn_schemas::Family;
 
 use crate::error::{arrow, datafusion, ProjectorError, Result};
+
+/// A session for the projector's queries, configured by DataFusion's own environment variables
+/// (`DATAFUSION_EXECUTION_TARGET_PARTITIONS`...) when they are set.
+pub fn session() -> SessionContext {
+    let config = SessionConfig::from_env().unwrap_or_default();
+    SessionContext::new_with_config(config)
+}
 
 /// A table named `table` (for messages) over `files` of the lake at `root`, committed at `version`,
 /// read with `schema`; an empty table of that schema when there is no file. Files sorted by

@@ -65,7 +65,7 @@ pub async fn compute(
 ) -> Result<Keyed> {
     let schema = &inputs.schemas[model.name];
     let version = inputs.state.version;
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let mut views = Vec::new();
     for (&family, files) in new {
         let raw = events_over(root, version, family, files)?;
@@ -88,13 +88,16 @@ pub async fn compute(
                 events_over(root, version, family, files)?,
             )
             .map_err(datafusion(format!("registering the {name} events")))?;
-            let targeted = ctx
-                .sql(&format!(
-                    "SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)"
-                ))
-                .await
-                .map_err(datafusion(format!("finding the corrected {name} events")))?
-                .into_view();
+            // Read once, held: both views below and the touched keys read these few events.
+            let sql = format!(
+                "SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)"
+            );
+            let context = format!("finding the corrected {name} events");
+            let batches = collect(&ctx, &sql, &context).await?;
+            let targeted: Arc<dyn TableProvider> = Arc::new(
+                MemTable::try_new(pdn_schemas::arrow::table_schema(family), vec![batches])
+                    .map_err(datafusion(context))?,
+            );
             for (corrections, when) in [(inputs.previous, "before"), (inputs.corrections, "now")] {
                 let view = format!("{name}_targeted_{when}");
                 corrections
@@ -108,7 +111,7 @@ pub async fn compute(
     if touched.num_rows() == 0 {
         return Ok(Keyed::Unchanged);
     }
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let table = MemTable::try_new(touched.schema(), vec![vec![touched.clone()]])
         .map_err(datafusion("holding the touched keys"))?;
     ctx.register_table(TOUCHED, Arc::new(table))
@@ -170,7 +173,9 @@ async fn touched(
 
 /// Registers the view `<family>` of `ctx`: the corrected events of `raw` that name a key of the
 /// table `touched_keys` of `ctx`, so that the model's query, run over these views, gives the
-/// touched keys' rows (and possibly partial rows of other keys, which [`merge`] leaves out).
+/// touched keys' rows (and possibly partial rows of other keys, which [`merge`] leaves out). The
+/// keys select the raw rows before the corrections are applied to them
+/// ([`Corrections::register_family_selected`]).
 pub(crate) async fn register_filtered(
     ctx: &SessionContext,
     corrections: &Corrections,
@@ -178,11 +183,6 @@ pub(crate) async fn register_filtered(
     family: Family,
     raw: Arc<dyn TableProvider>,
 ) -> Result<Applied> {
-    let name = family.name();
-    let all = format!("{name}_all");
-    let applied = corrections
-        .register_family_as(ctx, family, &all, raw)
-        .await?;
     let on = |alias: &str| {
         keys.columns
             .iter()
@@ -190,23 +190,24 @@ pub(crate) async fn register_filtered(
             .collect::<Vec<_>>()
             .join(" AND ")
     };
-    let (query, plain) = keys.of(family, &all);
-    let sql = if plain {
-        format!(
-            "CREATE VIEW {name} AS SELECT e.* FROM {all} e LEFT SEMI JOIN {TOUCHED} k ON {}",
-            on("e")
-        )
-    } else {
-        format!(
-            "CREATE VIEW {name} AS SELECT * FROM {all} WHERE event_id IN \
-             (SELECT q.event_id FROM ({query}) q JOIN {TOUCHED} k ON {})",
-            on("q")
-        )
+    let select = |table: &str| {
+        let (query, plain) = keys.of(family, table);
+        if plain {
+            format!(
+                "SELECT e.* FROM {table} e LEFT SEMI JOIN {TOUCHED} k ON {}",
+                on("e")
+            )
+        } else {
+            format!(
+                "SELECT * FROM {table} WHERE event_id IN \
+                 (SELECT q.event_id FROM ({query}) q JOIN {TOUCHED} k ON {})",
+                on("q")
+            )
+        }
     };
-    ctx.sql(&sql)
+    corrections
+        .register_family_selected(ctx, family, family.name(), raw, &select)
         .await
-        .map_err(datafusion(format!("selecting the touched {name} events")))?;
-    Ok(applied)
 }
 
 /// The partition's rows: the `old` rows of untouched keys and the `fresh` rows of touched keys,

@@ -364,7 +364,7 @@ fn event_family(table: &str) -> Option<Family> {
 
 /// The event ids targeted by the corrections in `files`.
 async fn target_ids(root: &Path, state: &LogState, files: &[FileEntry]) -> Result<Vec<String>> {
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let new = events_over(root, state.version, Family::Correction, files)?;
     ctx.register_table("new_corrections", new)
         .map_err(datafusion("registering the new corrections"))?;
@@ -383,7 +383,7 @@ async fn target_partitions(
     state: &LogState,
     targets: &[String],
 ) -> Result<BTreeSet<String>> {
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let ids: Vec<&str> = targets.iter().map(String::as_str).collect();
     ctx.register_table("targets", crate::corrections::ids_table(&ids)?)
         .map_err(datafusion("registering the corrected event ids"))?;
@@ -440,7 +440,7 @@ async fn compute(
     model: &Model,
     partition: &str,
 ) -> Result<(RecordBatch, Applied)> {
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let applied = register_sources(&ctx, root, inputs, model, partition, None).await?;
     Ok((run_model(&ctx, inputs, model, partition).await?, applied))
 }

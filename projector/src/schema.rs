@@ -15,7 +15,7 @@ use crate::models::{model, Model};
 
 /// The columns of `model`'s table.
 pub async fn of(model_: &Model) -> Result<SchemaRef> {
-    let ctx = SessionContext::new();
+    let ctx = crate::files::session();
     let none = Corrections::default();
     for &family in model_.sources {
         let empty = MemTable::try_new(pdn_schemas::arrow::table_schema(family), vec![vec![]])
