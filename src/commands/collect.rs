@@ -72,7 +72,7 @@ pub struct Args {
     /// Lake mode: commit once the oldest pending event has waited this long (e.g. 50ms, 1s).
     #[arg(long, env = "PDN_MAX_LATENCY", default_value = "200ms", value_parser = parse_duration)]
     max_latency: Duration,
-    /// Lake mode: event ids kept in memory for deduplication (about 20 bytes each).
+    /// Lake mode: event ids kept in memory for deduplication (12 bytes each).
     #[arg(long, env = "PDN_DEDUPE_CACHE_IDS", default_value_t = pdn_ingest::dedupe::DEFAULT_CAPACITY_IDS)]
     dedupe_cache_ids: usize,
     /// Validate as if it were this instant (RFC 3339), for the "in the future" rule.
