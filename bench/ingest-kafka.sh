@@ -47,7 +47,8 @@ measure() { # prints "wall_seconds cpu_seconds peak_kib" of a command
 
 : > "$dir/kcat.txt"; : > "$dir/pdn.txt"
 for run in $(seq "$runs"); do
-  measure "$kcat" -C -b "$broker" -t events -e -q -o beginning >> "$dir/kcat.txt"
+  # kcat with the fetch wait pdn's consumer sets (100 ms), so that both read under the same terms.
+  measure "$kcat" -C -b "$broker" -t events -e -q -o beginning -X fetch.wait.max.ms=100 >> "$dir/kcat.txt"
   rm -rf "$dir/lake"
   measure "$pdn" ingest --lake "$dir/lake" --kafka "$broker" --topic events --group "bench-$run" \
     --until-idle --now 2026-11-27T00:00:00Z >> "$dir/pdn.txt"

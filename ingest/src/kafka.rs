@@ -73,7 +73,10 @@ pub fn consumer(source: &KafkaSource) -> Result<BaseConsumer> {
         .set("queued.max.messages.kbytes", "32768")
         .set("fetch.max.bytes", "16777216")
         .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000");
+        .set("heartbeat.interval.ms", "1000")
+        // At the end of a topic the broker holds each fetch this long; the watermark queries of
+        // `--until-idle` wait behind it on the same connection (500 ms each at the default).
+        .set("fetch.wait.max.ms", "100");
     for (key, value) in &source.settings {
         config.set(key, value);
     }
