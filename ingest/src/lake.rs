@@ -203,10 +203,14 @@ impl Lake {
             path: path.clone(),
             source,
         };
+        // ZSTD level 1: measured on 1M generated events, level 3 cost about a tenth more of the
+        // ingest's CPU for files no smaller. `event_id` is unique per row: a dictionary of it only
+        // costs hashing and a page as large as the data.
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(3).expect("valid zstd level"),
+                ZstdLevel::try_new(1).expect("valid zstd level"),
             ))
+            .set_column_dictionary_enabled("event_id".into(), false)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(1 << 20));
         if let Some(column) = sort_column {
