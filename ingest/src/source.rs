@@ -65,12 +65,17 @@ pub fn ingest_ndjson(
     let mut report = RunReport::default();
     let mut line_number: i64 = 0;
     let mut eof = false;
+    // One buffer for a chunk's lines (reused from chunk to chunk), and each line's number and
+    // bytes in it.
+    let mut text: Vec<u8> = Vec::new();
+    let mut lines: Vec<(i64, std::ops::Range<usize>)> = Vec::with_capacity(CHUNK_LINES);
     while !eof {
-        let mut chunk: Vec<(i64, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
-        while chunk.len() < CHUNK_LINES {
-            let mut line = Vec::new();
+        text.clear();
+        lines.clear();
+        while lines.len() < CHUNK_LINES {
+            let start = text.len();
             let read = reader
-                .read_until(b'\n', &mut line)
+                .read_until(b'\n', &mut text)
                 .map_err(|source_error| IngestError::Input {
                     what: source.to_owned(),
                     offset: line_number + 1,
@@ -81,31 +86,35 @@ pub fn ingest_ndjson(
                 break;
             }
             line_number += 1;
-            while matches!(line.last(), Some(b'\n' | b'\r')) {
-                line.pop();
+            let mut end = text.len();
+            while end > start && matches!(text[end - 1], b'\n' | b'\r') {
+                end -= 1;
             }
+            let line = &text[start..end];
             if line.iter().all(u8::is_ascii_whitespace) {
+                text.truncate(start);
                 continue;
             }
             if line_number <= resume_after {
                 report.already_committed += 1;
+                text.truncate(start);
                 continue;
             }
-            chunk.push((line_number, line));
+            lines.push((line_number, start..end));
         }
         let validator = *ingestor.validator();
-        let results: Vec<_> = chunk
+        let results: Vec<_> = lines
             .par_iter()
-            .map(|(_, line)| validator.validate(line))
+            .map(|(_, range)| validator.validate(&text[range.clone()]))
             .collect();
-        for ((offset, line), validated) in chunk.iter().zip(results) {
+        for ((offset, range), validated) in lines.iter().zip(results) {
             let origin = Origin {
                 source,
                 partition: 0,
                 offset: *offset,
                 key: None,
             };
-            let outcome = ingestor.push_validated(origin, line, validated)?;
+            let outcome = ingestor.push_validated(origin, &text[range.clone()], validated)?;
             report.count(&outcome);
             if ingestor.is_due() && ingestor.commit("append")?.is_some() {
                 report.commits += 1;
