@@ -9,8 +9,9 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use pdn_schemas::{Event, Family, Rejection, Validator};
+use rayon::prelude::*;
 
 use crate::dead_letter::{self, DeadLetterBuilder, Origin};
 use crate::dedupe::{id_hash, DedupeIndex, IdSet};
@@ -57,7 +58,8 @@ pub enum Outcome {
 /// The records accepted since the last commit.
 #[derive(Default)]
 struct Pending {
-    tables: BTreeMap<(Family, String), TableBuilder>,
+    /// By family, then month partition (the order of the commit's files).
+    tables: BTreeMap<Family, BTreeMap<String, TableBuilder>>,
     dead: BTreeMap<String, DeadLetterBuilder>,
     dead_bytes: usize,
     offsets: BTreeMap<String, BTreeMap<i32, OffsetRange>>,
@@ -79,6 +81,9 @@ pub struct Ingestor {
     dedupe: DedupeIndex,
     pending: Pending,
     writer: String,
+    /// The month partition of the last event taken: consecutive events mostly share it, so its
+    /// name is formatted once per change, not once per event.
+    month: ((i32, u32), String),
 }
 
 impl Ingestor {
@@ -92,6 +97,7 @@ impl Ingestor {
             dedupe,
             pending: Pending::default(),
             writer,
+            month: ((0, 0), String::new()),
         }
     }
 
@@ -171,7 +177,12 @@ impl Ingestor {
         offset: i64,
         event: Event,
     ) -> Result<Outcome> {
-        let month = month_partition(event.envelope.occurred_at.to_utc());
+        let utc = event.envelope.occurred_at.to_utc();
+        let key = (utc.year(), utc.month());
+        if self.month.0 != key {
+            self.month = (key, month_partition(utc));
+        }
+        let month = &self.month.1;
         let hash = id_hash(event.envelope.event_id.as_str());
         // A file of this writer's state may have been deleted since: a rewrite replaced it (an
         // erasure, a compaction vacuumed at once). Then read the month again from the store as it
@@ -180,7 +191,7 @@ impl Ingestor {
         let stored = loop {
             match self
                 .dedupe
-                .contains(self.lake.root(), self.lake.state(), &month, hash)
+                .contains(self.lake.root(), self.lake.state(), month, hash)
             {
                 Err(IngestError::Io { source, .. })
                     if source.kind() == ErrorKind::NotFound && attempt < 3 =>
@@ -193,7 +204,7 @@ impl Ingestor {
         };
         let p = &mut self.pending;
         let new = !stored
-            && match p.ids.get_mut(&month) {
+            && match p.ids.get_mut(month) {
                 Some(ids) => ids.insert(hash),
                 None => p.ids.entry(month.clone()).or_default().insert(hash),
             };
@@ -206,10 +217,15 @@ impl Ingestor {
             });
             return Ok(Outcome::Duplicate);
         }
-        p.tables
-            .entry((event.family(), month))
-            .or_insert_with(|| TableBuilder::new(event.family()))
-            .push(&event);
+        let family = event.family();
+        let tables = p.tables.entry(family).or_default();
+        let builder = match tables.get_mut(month) {
+            Some(builder) => builder,
+            None => tables
+                .entry(month.clone())
+                .or_insert_with(|| TableBuilder::new(family)),
+        };
+        builder.push(&event);
         p.events += 1;
         Ok(Outcome::Written)
     }
@@ -254,19 +270,30 @@ impl Ingestor {
             return Ok(None);
         }
         let mut pending = std::mem::take(&mut self.pending);
-        let mut files = Vec::new();
-        for ((family, month), builder) in pending.tables.iter_mut() {
-            let batch = builder.finish();
+        // Each file is encoded and synced on its own, in parallel: the commit's wall time is
+        // that of its largest files rather than of all of them in turn.
+        let mut batches = Vec::new();
+        for (family, months) in pending.tables.iter_mut() {
             let table = format!("events/{}", family.name());
-            files.push(
-                self.lake
-                    .stage(&table, month, &batch, Some(OCCURRED_AT_COLUMN))?,
-            );
+            for (month, builder) in months.iter_mut() {
+                batches.push((table.clone(), month.as_str(), builder.finish(), true));
+            }
         }
         for (month, builder) in pending.dead.iter_mut() {
-            let batch = builder.finish();
-            files.push(self.lake.stage(dead_letter::TABLE, month, &batch, None)?);
+            batches.push((
+                dead_letter::TABLE.to_owned(),
+                month.as_str(),
+                builder.finish(),
+                false,
+            ));
         }
+        let lake = &self.lake;
+        let files = batches
+            .par_iter()
+            .map(|(table, month, batch, sorted)| {
+                lake.stage(table, month, batch, sorted.then_some(OCCURRED_AT_COLUMN))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let draft = CommitDraft {
             operation: operation.to_owned(),
             files,
