@@ -24,10 +24,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{
-    cast, concat_batches, filter_record_batch, lexsort_to_indices, take_record_batch, SortColumn,
-    SortOptions,
+    cast, concat_batches, filter_record_batch, take_record_batch, SortOptions,
 };
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
@@ -243,23 +242,41 @@ fn merge(
     let untouched = datafusion::arrow::compute::not(&named(old)?).map_err(arrow(context))?;
     let kept = filter_record_batch(old, &untouched).map_err(arrow(context))?;
     let recomputed = filter_record_batch(fresh, &named(fresh)?).map_err(arrow(context))?;
+    let split = kept.num_rows();
     let all = concat_batches(schema, &[kept, recomputed]).map_err(arrow(context))?;
-    let order: Vec<SortColumn> = keys
+    // Both runs are sorted by the model's order (the kept rows as their file was written, the
+    // recomputed ones by the query's ORDER BY), and that order is a unique key whose keys the two
+    // runs never share: one linear merge gives what a full sort would.
+    let order = keys
         .order
         .iter()
         .map(|c| {
             let index = schema.index_of(c).map_err(arrow(context))?;
-            Ok(SortColumn {
-                values: all.column(index).clone(),
-                options: Some(SortOptions {
-                    descending: false,
-                    nulls_first: false,
-                }),
-            })
+            Ok(all.column(index).clone())
         })
-        .collect::<Result<_>>()?;
-    let indices = lexsort_to_indices(&order, None).map_err(arrow(context))?;
-    take_record_batch(&all, &indices).map_err(arrow(context))
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let ascending = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let rows = RowConverter::new(
+        order
+            .iter()
+            .map(|a| SortField::new_with_options(a.data_type().clone(), ascending))
+            .collect(),
+    )
+    .and_then(|converter| converter.convert_columns(&order))
+    .map_err(arrow(context))?;
+    let (mut left, mut right) = (0, split);
+    let mut indices = Vec::with_capacity(all.num_rows());
+    while left < split || right < all.num_rows() {
+        let take_right =
+            left == split || (right < all.num_rows() && rows.row(right) < rows.row(left));
+        let next = if take_right { &mut right } else { &mut left };
+        indices.push(*next as u32);
+        *next += 1;
+    }
+    take_record_batch(&all, &UInt32Array::from(indices)).map_err(arrow(context))
 }
 
 /// The key columns of `batch` (rows of the model), cast to the touched keys' types.
