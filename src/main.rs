@@ -11,25 +11,6 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-/// mimalloc instead of the system allocator: the ingest allocates small strings per event, and
-/// glibc's malloc took about a tenth of its CPU time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `mi_option_purge_delay` in mimalloc v3's `mi_option_t` (the crate does not name it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Returns freed memory to the system at once rather than after mimalloc's default 10 ms: the
-/// ingest's peak memory is bounded (256 MiB), and delayed purging kept about 20 MiB more resident
-/// over a 10M-event ingest. `MIMALLOC_PURGE_DELAY` in the environment still wins.
-fn configure_allocator() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: called first thing in `main`, before any other thread exists (mimalloc's option
-        // setters are not thread-safe), with an option index of the bundled mimalloc version.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-    }
-}
-
 /// Activity and impact analytics for the Promeneurs du Net network.
 #[derive(Debug, Parser)]
 #[command(name = "pdn", version, about, long_about = None, after_help = EXAMPLES)]
@@ -88,7 +69,6 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    configure_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PDN_LOG")
