@@ -9,6 +9,7 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow::array::RecordBatch;
 use chrono::{Datelike, Utc};
 use pdn_schemas::{Event, Family, Rejection, Validator};
 use rayon::prelude::*;
@@ -71,6 +72,14 @@ struct Pending {
     ids: BTreeMap<String, IdSet>,
     records: usize,
     since: Option<Instant>,
+}
+
+/// The rows of one file of a commit.
+enum FileRows<'a> {
+    /// Events of one table and month, sorted by `occurred_at` when written.
+    Events(&'a mut TableBuilder),
+    /// Dead letters of one month, in arrival order.
+    DeadLetters(RecordBatch),
 }
 
 /// Validates, deduplicates, batches and commits records into a lake.
@@ -271,27 +280,28 @@ impl Ingestor {
         }
         let mut pending = std::mem::take(&mut self.pending);
         // Each file is encoded and synced on its own, in parallel: the commit's wall time is
-        // that of its largest files rather than of all of them in turn.
-        let mut batches = Vec::new();
+        // that of its largest files rather than of all of them in turn. Each table's rows are
+        // taken from its builder only when its file is written, and freed right after.
+        let mut files = Vec::new();
         for (family, months) in pending.tables.iter_mut() {
             let table = format!("events/{}", family.name());
             for (month, builder) in months.iter_mut() {
-                batches.push((table.clone(), month.as_str(), builder.finish(), true));
+                files.push((table.clone(), month.as_str(), FileRows::Events(builder)));
             }
         }
         for (month, builder) in pending.dead.iter_mut() {
-            batches.push((
-                dead_letter::TABLE.to_owned(),
-                month.as_str(),
-                builder.finish(),
-                false,
-            ));
+            let rows = FileRows::DeadLetters(builder.finish());
+            files.push((dead_letter::TABLE.to_owned(), month.as_str(), rows));
         }
         let lake = &self.lake;
-        let files = batches
-            .par_iter()
-            .map(|(table, month, batch, sorted)| {
-                lake.stage(table, month, batch, sorted.then_some(OCCURRED_AT_COLUMN))
+        let files = files
+            .into_par_iter()
+            .map(|(table, month, rows)| {
+                let (batch, sort_column) = match rows {
+                    FileRows::Events(builder) => (builder.finish(), Some(OCCURRED_AT_COLUMN)),
+                    FileRows::DeadLetters(batch) => (batch, None),
+                };
+                lake.stage(&table, month, &batch, sort_column)
             })
             .collect::<Result<Vec<_>>>()?;
         let draft = CommitDraft {
