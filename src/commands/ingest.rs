@@ -144,6 +144,7 @@ pub fn writer_name(command: &str) -> String {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    super::bound_heap();
     let (validator, config) = args.batch.resolve()?;
     let lake = Lake::open(&args.lake)
         .with_context(|| format!("cannot open the lake {}", args.lake.display()))?;
