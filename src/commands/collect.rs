@@ -88,7 +88,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", collect::openapi::render());
         return Ok(ExitCode::SUCCESS);
     }
-    super::bound_heap();
     let tokens_path = args.tokens.as_ref().expect("clap requires --tokens");
     let tokens = Tokens::load(tokens_path)
         .with_context(|| format!("cannot use the tokens file {}", tokens_path.display()))?;

@@ -144,14 +144,16 @@ pub fn writer_name(command: &str) -> String {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    super::bound_heap();
     let (validator, config) = args.batch.resolve()?;
     let lake = Lake::open(&args.lake)
         .with_context(|| format!("cannot open the lake {}", args.lake.display()))?;
     let mut ingestor = Ingestor::new(lake, validator, config, writer_name("ingest"));
     let start = Instant::now();
     let report = match (&args.from, &args.kafka) {
-        (Some(from), _) => ingest_file(&mut ingestor, from)?,
+        (Some(from), _) => {
+            super::bound_heap();
+            ingest_file(&mut ingestor, from)?
+        }
         (None, Some(brokers)) => {
             let source = KafkaSource {
                 brokers: brokers.clone(),

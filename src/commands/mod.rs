@@ -28,13 +28,15 @@ use std::path::Path;
 
 use anyhow::Context;
 
-/// Keeps the heap of a long-running ingest near what it holds: every allocation of 1 MiB or more
-/// (a batch's column buffers, its files' encoders) is mapped on its own and unmapped when freed.
+/// Keeps the heap of a file ingest near what it holds: every allocation of 1 MiB or more (a
+/// batch's column buffers, its files' encoders) is mapped on its own and unmapped when freed.
 ///
 /// glibc raises its mapping threshold each time such a block is freed, after which the next ones
-/// come from the heap, where freed space is reused but rarely returned: a 10M-event ingest peaked
-/// at 254-259 MiB that way, over its 256 MiB bound, and at 233 MiB with the threshold fixed
-/// (`bench/ingest-embedded.sh`). A fixed threshold also turns that adjustment off.
+/// come from the heap, where freed space is reused but rarely returned: a 10M-event file ingest
+/// peaked at 254-259 MiB that way, over its 256 MiB bound, and at 229-233 MiB with the threshold
+/// fixed (`bench/ingest-embedded.sh`). A Kafka drain is not set so: there the fresh mappings cost
+/// about 2 CPU-s per million events (`bench/ingest-kafka.sh`: 7.2-7.4 against 5.5), and it
+/// peaked at 90-111 MiB draining 500k events either way.
 pub fn bound_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of glibc's allocator; any value is valid for it.
