@@ -10,8 +10,8 @@
 //! month's files (a few bytes per row, one column) the first time the month is needed, then kept in
 //! memory as 96 bits of their 128-bit hash: sorted arrays (12 bytes per id, allocated to their exact
 //! length, with a table of where each run of leading bits starts, a quarter byte per id, so that a
-//! lookup reads one small bucket) for what was loaded, plus a small hash set for what was committed since, merged into the
-//! arrays (a linear merge, not a new sort) as it grows. Months are evicted least-recently-used once
+//! lookup reads one small bucket) for what was loaded, plus a small hash set for what was committed
+//! since, merged into the arrays (a linear merge, not a new sort) as it grows. Months are evicted least-recently-used once
 //! the cache holds more than its capacity in ids, after a load and after a commit, so memory stays
 //! bounded whatever the history; the default capacity holds a national year, which a backlog
 //! written department by department touches all at once.
@@ -119,7 +119,8 @@ impl MonthIds {
 
     /// Whether the sorted arrays hold the kept bits `(high, low)`.
     fn sorted_contains(&self, (high, low): (u64, u32)) -> bool {
-        let Some(&[from, to]) = self.starts.get(self.bucket(high)..self.bucket(high) + 2) else {
+        let bucket = self.bucket(high);
+        let Some(&[from, to]) = self.starts.get(bucket..bucket + 2) else {
             return false;
         };
         let (from, to) = (from as usize, to as usize);

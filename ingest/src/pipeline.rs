@@ -9,7 +9,6 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::RecordBatch;
 use chrono::{Datelike, Utc};
 use pdn_schemas::{Event, Family, Rejection, Validator};
 use rayon::prelude::*;
@@ -79,7 +78,7 @@ enum FileRows<'a> {
     /// Events of one table and month, sorted by `occurred_at` when written.
     Events(&'a mut TableBuilder),
     /// Dead letters of one month, in arrival order.
-    DeadLetters(RecordBatch),
+    DeadLetters(&'a mut DeadLetterBuilder),
 }
 
 /// Validates, deduplicates, batches and commits records into a lake.
@@ -290,7 +289,7 @@ impl Ingestor {
             }
         }
         for (month, builder) in pending.dead.iter_mut() {
-            let rows = FileRows::DeadLetters(builder.finish());
+            let rows = FileRows::DeadLetters(builder);
             files.push((dead_letter::TABLE.to_owned(), month.as_str(), rows));
         }
         let lake = &self.lake;
@@ -299,7 +298,7 @@ impl Ingestor {
             .map(|(table, month, rows)| {
                 let (batch, sort_column) = match rows {
                     FileRows::Events(builder) => (builder.finish(), Some(OCCURRED_AT_COLUMN)),
-                    FileRows::DeadLetters(batch) => (batch, None),
+                    FileRows::DeadLetters(builder) => (builder.finish(), None),
                 };
                 lake.stage(&table, month, &batch, sort_column)
             })
