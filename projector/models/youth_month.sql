@@ -16,13 +16,15 @@ WITH local_contact AS (
   FROM (SELECT event_id, unnest(themes) AS theme FROM contact) t
   JOIN sensitive_themes s ON t.theme = s.theme
 ), contacts AS (
+  -- Lists of instants are array_sort(array_agg(t)): the same list as array_agg(t ORDER BY t, ...)
+  -- (it holds the instants alone), without DataFusion's ordered aggregation, 20 times slower.
   SELECT c.department, c.youth, c.month_start,
     count(*) AS contacts,
     count(*) FILTER (WHERE c.initiated_by = 'youth') AS contacts_initiated_by_youth,
     count(*) FILTER (WHERE c.visibility = 'private') AS contacts_private,
     count(*) FILTER (WHERE c.in_permanence) AS contacts_in_permanence,
-    array_agg(c.occurred_at ORDER BY c.occurred_at, c.event_id) AS contact_at,
-    array_agg(c.occurred_at ORDER BY c.occurred_at, c.event_id) FILTER (WHERE s.event_id IS NOT NULL) AS sensitive_contact_at,
+    array_sort(array_agg(c.occurred_at)) AS contact_at,
+    array_sort(array_agg(c.occurred_at) FILTER (WHERE s.event_id IS NOT NULL)) AS sensitive_contact_at,
     min(c.occurred_at) FILTER (WHERE c.visibility = 'public') AS first_public_contact_at,
     max(c.occurred_at) FILTER (WHERE c.visibility = 'private') AS last_private_contact_at,
     array_sort(array_agg(DISTINCT c.channel)) AS channels,
@@ -34,7 +36,7 @@ WITH local_contact AS (
     CAST(date_trunc('month', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS DATE) AS month_start,
     count(*) AS attendances,
     count(*) FILTER (WHERE new_to_structure) AS attendances_new_to_structure,
-    array_agg(occurred_at ORDER BY occurred_at, event_id) AS attended_at
+    array_sort(array_agg(occurred_at)) AS attended_at
   FROM attendance GROUP BY 1, 2, 3
 ), others AS (
   SELECT department, youth,
