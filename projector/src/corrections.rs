@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
@@ -31,6 +31,9 @@ use crate::files::events_over;
 pub struct Corrections {
     retracted: BTreeSet<String>,
     amended: BTreeMap<String, Amendment>,
+    /// The corrected events found in raw tables registered with a name to reuse them by
+    /// ([`Corrections::register_family_selected`]): each is looked for once per run.
+    found: Mutex<BTreeMap<String, Vec<RecordBatch>>>,
 }
 
 #[derive(Debug)]
@@ -126,8 +129,7 @@ impl Corrections {
         name: &str,
         raw: Arc<dyn TableProvider>,
     ) -> Result<Applied> {
-        let all = |table: &str| format!("SELECT * FROM {table}");
-        self.register_family_selected(ctx, family, name, raw, &all)
+        self.register_family_selected(ctx, family, name, raw, &all_rows, None)
             .await
     }
 
@@ -137,7 +139,9 @@ impl Corrections {
     /// retracted and amended rows are taken out: the same rows as applying it to the corrected
     /// view (it keeps or drops each row on its own), but the corrections then join only the rows
     /// it keeps. The corrected events are still looked for in all of `raw`: an amendment may bring
-    /// an event into the selection.
+    /// an event into the selection. With `reuse`, a name that always means the same rows of `raw`
+    /// (a family's live files in one partition), the corrected events found in `raw` are kept
+    /// under it and not looked for again.
     pub async fn register_family_selected(
         &self,
         ctx: &SessionContext,
@@ -145,6 +149,7 @@ impl Corrections {
         name: &str,
         raw: Arc<dyn TableProvider>,
         select: &(dyn Fn(&str) -> String + Sync),
+        reuse: Option<&str>,
     ) -> Result<Applied> {
         register(ctx, &format!("{name}_raw"), raw)?;
         let touches = |t: &EventType| t.family() == family;
@@ -160,12 +165,23 @@ impl Corrections {
             .map(String::as_str)
             .collect();
         register(ctx, &format!("{name}_candidates"), ids_table(&candidates)?)?;
-        let sql = format!(
-            "SELECT event_id, occurred_at, utc_offset_minutes, source_app, department, \
-             structure_id, professional_id FROM {name}_raw \
-             WHERE event_id IN (SELECT event_id FROM {name}_candidates)"
-        );
-        let targets = collect(ctx, &sql, &format!("finding the corrected {name} events")).await?;
+        let held = reuse.and_then(|key| self.found().get(key).cloned());
+        let targets = match held {
+            Some(targets) => targets,
+            None => {
+                let sql = format!(
+                    "SELECT event_id, occurred_at, utc_offset_minutes, source_app, department, \
+                     structure_id, professional_id FROM {name}_raw \
+                     WHERE event_id IN (SELECT event_id FROM {name}_candidates)"
+                );
+                let context = format!("finding the corrected {name} events");
+                let targets = collect(ctx, &sql, &context).await?;
+                if let Some(key) = reuse {
+                    self.found().insert(key.to_owned(), targets.clone());
+                }
+                targets
+            }
+        };
         let mut removed = Vec::new();
         let mut builder = TableBuilder::new(family);
         let mut applied = Applied::default();
@@ -215,6 +231,17 @@ impl Corrections {
         execute(ctx, &sql, name).await?;
         Ok(applied)
     }
+
+    fn found(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<RecordBatch>>> {
+        self.found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The query keeping every row of `table`.
+pub(crate) fn all_rows(table: &str) -> String {
+    format!("SELECT * FROM {table}")
 }
 
 /// The envelope columns of the corrected events found (`event_id`, `occurred_at`,

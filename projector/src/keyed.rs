@@ -48,6 +48,9 @@ const TOUCHED: &str = "touched_keys";
 pub enum Keyed {
     /// No key of the model has changed: its rows stay as they are.
     Unchanged,
+    /// The touched keys name most of the partition's rows: recomputing it whole costs less than
+    /// selecting their events and merging (the same rows either way).
+    Most,
     /// The partition's rows, and the amendments applied to the events read.
     Rows(RecordBatch, Applied),
 }
@@ -81,18 +84,9 @@ pub async fn compute(
             .map_err(datafusion("registering the corrected event ids"))?;
         for &family in model.sources {
             let name = family.name();
-            let files = model.reads(inputs.state, family, partition);
-            ctx.register_table(
-                format!("{name}_partition"),
-                events_over(root, version, family, files)?,
-            )
-            .map_err(datafusion(format!("registering the {name} events")))?;
-            // Read once, held: both views below and the touched keys read these few events.
-            let sql = format!(
-                "SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)"
-            );
-            let context = format!("finding the corrected {name} events");
-            let batches = collect(&ctx, &sql, &context).await?;
+            let batches = targeted_rows(&ctx, root, inputs, model, family, partition).await?;
+            let context = format!("holding the corrected {name} events");
+            // Held: both views below and the touched keys read these few events.
             let targeted: Arc<dyn TableProvider> = Arc::new(
                 MemTable::try_new(pdn_schemas::arrow::table_schema(family), vec![batches])
                     .map_err(datafusion(context))?,
@@ -110,24 +104,66 @@ pub async fn compute(
     if touched.num_rows() == 0 {
         return Ok(Keyed::Unchanged);
     }
+    let table = model.table();
+    let old = || {
+        inputs
+            .state
+            .files_of(&table)
+            .filter(|f| f.partition == partition)
+    };
+    let rows: u64 = old().map(|f| f.rows).sum();
+    if touched.num_rows() as u64 * 2 >= rows {
+        return Ok(Keyed::Most);
+    }
     let ctx = crate::files::session();
     let table = MemTable::try_new(touched.schema(), vec![vec![touched.clone()]])
         .map_err(datafusion("holding the touched keys"))?;
     ctx.register_table(TOUCHED, Arc::new(table))
         .map_err(datafusion("registering the touched keys"))?;
     let applied = register_sources(&ctx, root, inputs, model, partition, Some(keys)).await?;
+    hold_sources(&ctx, model).await?;
     let fresh = run_model(&ctx, inputs, model, partition).await?;
-    let table = model.table();
-    let old = crate::files::read_all(
-        root,
-        inputs
-            .state
-            .files_of(&table)
-            .filter(|f| f.partition == partition),
-        schema,
-    )?;
+    let old = crate::files::read_all(root, old(), schema)?;
     let rows = merge(keys, schema, &old, &fresh, &touched)?;
     Ok(Keyed::Rows(rows, applied))
+}
+
+/// The raw events of `family` in `partition` that the run's new corrections target (the table
+/// `targets` of `ctx`), read once per run: every model reading these events gets the same rows.
+async fn targeted_rows(
+    ctx: &SessionContext,
+    root: &Path,
+    inputs: &Inputs<'_>,
+    model: &Model,
+    family: Family,
+    partition: &str,
+) -> Result<Vec<RecordBatch>> {
+    let name = family.name();
+    let key = format!("{name}/{partition}");
+    let held = inputs
+        .targeted
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    if let Some(batches) = held {
+        return Ok(batches);
+    }
+    let files = model.reads(inputs.state, family, partition);
+    ctx.register_table(
+        format!("{name}_partition"),
+        events_over(root, inputs.state.version, family, files)?,
+    )
+    .map_err(datafusion(format!("registering the {name} events")))?;
+    let sql =
+        format!("SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)");
+    let batches = collect(ctx, &sql, &format!("finding the corrected {name} events")).await?;
+    inputs
+        .targeted
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key, batches.clone());
+    Ok(batches)
 }
 
 /// The distinct keys named by the events of `ctx`'s corrected `views` (each of a source of
@@ -181,6 +217,7 @@ pub(crate) async fn register_filtered(
     keys: &Keys,
     family: Family,
     raw: Arc<dyn TableProvider>,
+    reuse: &str,
 ) -> Result<Applied> {
     let on = |alias: &str| {
         keys.columns
@@ -205,8 +242,37 @@ pub(crate) async fn register_filtered(
         }
     };
     corrections
-        .register_family_selected(ctx, family, family.name(), raw, &select)
+        .register_family_selected(ctx, family, family.name(), raw, &select, Some(reuse))
         .await
+}
+
+/// Replaces each source view of `model` in `ctx` by its rows, read once: the touched keys' events
+/// are few, and the model's query may read a source several times (each time a scan of the whole
+/// partition, were it left a view).
+async fn hold_sources(ctx: &SessionContext, model: &Model) -> Result<()> {
+    for family in model.sources {
+        let name = family.name();
+        let context = format!("reading the touched keys' {name} events");
+        let frame = ctx
+            .table(name)
+            .await
+            .map_err(datafusion(context.as_str()))?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let started = std::time::Instant::now();
+        let batches = frame
+            .collect()
+            .await
+            .map_err(datafusion(context.as_str()))?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        tracing::debug!(query = context, rows, elapsed = ?started.elapsed(), "query ran");
+        let held =
+            MemTable::try_new(schema, vec![batches]).map_err(datafusion(context.as_str()))?;
+        ctx.deregister_table(name)
+            .map_err(datafusion(context.as_str()))?;
+        ctx.register_table(name, Arc::new(held))
+            .map_err(datafusion(context))?;
+    }
+    Ok(())
 }
 
 /// The partition's rows: the `old` rows of untouched keys and the `fresh` rows of touched keys,

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
@@ -94,6 +94,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
         schemas.insert(model.name, crate::schema::of(model).await?);
     }
     let mut recomputed: BTreeMap<&str, Vec<RecordBatch>> = BTreeMap::new();
+    let targeted = Mutex::new(BTreeMap::new());
     for model in MODELS {
         let partitions = changes.partitions(model, &state, &recomputed);
         for partition in &partitions {
@@ -102,6 +103,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
                 corrections: &corrections,
                 previous: previous.as_ref().unwrap_or(&corrections),
                 targets: &changes.targets,
+                targeted: &targeted,
                 recomputed: &recomputed,
                 schemas: &schemas,
             };
@@ -111,6 +113,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
                 Some((keys, new)) => {
                     match keyed::compute(root, &inputs, model, keys, partition, &new).await? {
                         keyed::Keyed::Unchanged => continue,
+                        keyed::Keyed::Most => compute(root, &inputs, model, partition).await?,
                         keyed::Keyed::Rows(batch, applied) => {
                             report.keyed += 1;
                             (batch, applied)
@@ -422,13 +425,15 @@ fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> R
 }
 
 /// What every partition's computation reads besides the events: the lake's state, the
-/// corrections (and, for keyed runs, those before the run and the event ids the run's new
-/// corrections target), the whole models recomputed earlier in this run, and every model's schema.
+/// corrections (and, for keyed runs, those before the run, the event ids the run's new
+/// corrections target and those events once read), the whole models recomputed earlier in this run, and every model's schema.
 pub(crate) struct Inputs<'a> {
     pub state: &'a LogState,
     pub corrections: &'a Corrections,
     pub previous: &'a Corrections,
     pub targets: &'a [String],
+    /// The raw events `targets` names, by `<family>/<partition>`, once read (`crate::keyed`).
+    pub targeted: &'a Mutex<BTreeMap<String, Vec<RecordBatch>>>,
     pub recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
     pub schemas: &'a BTreeMap<&'static str, SchemaRef>,
 }
@@ -465,11 +470,21 @@ pub(crate) async fn register_sources(
             family,
             model.reads(state, family, partition),
         )?;
+        // The same name for the same files: the family's live files in this partition.
+        let reuse = format!("{}/{partition}", family.name());
         let done = match filter {
             Some(keys) => {
-                keyed::register_filtered(ctx, inputs.corrections, keys, family, raw).await?
+                let corrections = inputs.corrections;
+                keyed::register_filtered(ctx, corrections, keys, family, raw, &reuse).await?
             }
-            None => inputs.corrections.register_family(ctx, family, raw).await?,
+            None => {
+                let name = family.name();
+                let all = crate::corrections::all_rows;
+                let corrections = inputs.corrections;
+                corrections
+                    .register_family_selected(ctx, family, name, raw, &all, Some(&reuse))
+                    .await?
+            }
         };
         applied.amended += done.amended;
         applied.ignored += done.ignored;

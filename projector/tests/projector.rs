@@ -137,7 +137,9 @@ async fn incremental_runs_equal_a_rebuild_byte_for_byte() {
 
 /// Runs recompute only the keys their new events and corrections touch (the corrections already in
 /// the lake applied to new events, a correction arriving before its target included), pass over
-/// compactions, and still write the files a rebuild writes.
+/// compactions, and still write the files a rebuild writes. The early runs, each as large as what
+/// the lake holds before it, touch most keys and recompute whole partitions; the corrections and
+/// the late runs touch few.
 #[tokio::test]
 async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
     let (lines, _) = generate(two_years());
@@ -155,14 +157,7 @@ async fn keyed_runs_equal_a_rebuild_byte_for_byte() {
     let mut keyed = 0;
     for (i, chunk) in others.chunks(others.len() / 10 + 1).enumerate() {
         ingest(lake.path(), chunk, &format!("file:early-{i}"), 500);
-        let report = project(lake.path(), false).await.unwrap();
-        if i > 0 {
-            assert!(
-                report.keyed > 0,
-                "chunk {i} is projected by key: {report:?}"
-            );
-        }
-        keyed += report.keyed;
+        keyed += project(lake.path(), false).await.unwrap().keyed;
     }
     let before = model_files(lake.path());
     let compacted = pdn_ingest::maintenance::compact::compact(
