@@ -245,3 +245,51 @@ fn two_rewrites_of_the_same_file_cannot_both_commit() {
         "a removed file stays unseen"
     );
 }
+
+/// Large files carry a bloom filter of `event_id` that answers "absent" for nearly every id they do
+/// not hold (and never for one they hold); small ones carry none.
+#[test]
+fn large_files_carry_a_bloom_filter_of_event_ids() {
+    use arrow::array::StringArray;
+    use parquet::file::properties::ReaderProperties;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::serialized_reader::ReadOptionsBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let ids = |range: std::ops::Range<usize>| -> Vec<String> {
+        range
+            .map(|i| format!("{i:08x}-0538-4a49-b21b-09f8174aa513"))
+            .collect()
+    };
+    let bloom_of = |rows: usize| {
+        let schema = Schema::new(vec![Field::new("event_id", DataType::Utf8, false)]);
+        let column = StringArray::from(ids(0..rows));
+        let batch = RecordBatch::try_new(schema.into(), vec![std::sync::Arc::new(column)]).unwrap();
+        let staged = lake
+            .stage("events/test", "year=2025/month=01", &batch, None)
+            .unwrap();
+        let file = std::fs::File::open(dir.path().join(&staged.staged)).unwrap();
+        let options = ReadOptionsBuilder::new()
+            .with_reader_properties(
+                ReaderProperties::builder()
+                    .set_read_bloom_filter(true)
+                    .build(),
+            )
+            .build();
+        let reader = SerializedFileReader::new_with_options(file, options).unwrap();
+        let row_group = reader.get_row_group(0).unwrap();
+        row_group.get_column_bloom_filter(0).cloned()
+    };
+    assert!(bloom_of(100).is_none(), "a small file has no bloom filter");
+    let bloom = bloom_of(20_000).expect("a large file has a bloom filter");
+    assert!(ids(0..20_000).iter().all(|id| bloom.check(&id.as_str())));
+    let false_positives = ids(20_000..120_000)
+        .iter()
+        .filter(|id| bloom.check(&id.as_str()))
+        .count();
+    assert!(
+        false_positives < 500,
+        "{false_positives} of 100,000 absent ids may be present"
+    );
+}

@@ -380,16 +380,19 @@ async fn target_ids(root: &Path, state: &LogState, files: &[FileEntry]) -> Resul
     Ok(ids)
 }
 
-/// The month partitions holding the events `targets`.
+/// The month partitions holding the events `targets`. The ids are literals of the query, so the
+/// bloom filters of `event_id` in large files (`pdn_ingest::lake`) skip the files holding none.
 async fn target_partitions(
     root: &Path,
     state: &LogState,
     targets: &[String],
 ) -> Result<BTreeSet<String>> {
     let ctx = crate::files::session();
-    let ids: Vec<&str> = targets.iter().map(String::as_str).collect();
-    ctx.register_table("targets", crate::corrections::ids_table(&ids)?)
-        .map_err(datafusion("registering the corrected event ids"))?;
+    let ids: Vec<String> = targets
+        .iter()
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
+    let ids = ids.join(", ");
     let mut partitions = BTreeSet::new();
     for &family in Family::ALL.iter().filter(|&&f| f != Family::Correction) {
         let table = format!("events/{}", family.name());
@@ -399,7 +402,7 @@ async fn target_partitions(
             .map_err(datafusion(format!("registering {table}")))?;
         let sql = format!(
             "SELECT DISTINCT to_char(occurred_at, 'year=%Y/month=%m') FROM {name} \
-             WHERE event_id IN (SELECT event_id FROM targets)"
+             WHERE event_id IN ({ids})"
         );
         for batch in collect(&ctx, &sql, "finding the corrected events' months").await? {
             let column = crate::corrections::strings(batch.column(0).as_ref());
