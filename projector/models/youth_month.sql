@@ -17,7 +17,9 @@ WITH local_contact AS (
   JOIN sensitive_themes s ON t.theme = s.theme
 ), contacts AS (
   -- Lists of instants are array_sort(array_agg(t)): the same list as array_agg(t ORDER BY t, ...)
-  -- (it holds the instants alone), without DataFusion's ordered aggregation, 20 times slower.
+  -- (it holds the instants alone), without DataFusion's ordered aggregation, 20 times slower. The
+  -- channels likewise: array_agg(DISTINCT) beside other aggregates keeps one accumulator per
+  -- group, and made this query three times as slow as array_distinct over a plain array_agg.
   SELECT c.department, c.youth, c.month_start,
     count(*) AS contacts,
     count(*) FILTER (WHERE c.initiated_by = 'youth') AS contacts_initiated_by_youth,
@@ -27,7 +29,7 @@ WITH local_contact AS (
     array_sort(array_agg(c.occurred_at) FILTER (WHERE s.event_id IS NOT NULL)) AS sensitive_contact_at,
     min(c.occurred_at) FILTER (WHERE c.visibility = 'public') AS first_public_contact_at,
     max(c.occurred_at) FILTER (WHERE c.visibility = 'private') AS last_private_contact_at,
-    array_sort(array_agg(DISTINCT c.channel)) AS channels,
+    array_sort(array_distinct(array_agg(c.channel))) AS channels,
     first_value(c.age_band ORDER BY c.occurred_at DESC, c.event_id DESC) AS age_band
   FROM local_contact c LEFT JOIN sensitive s ON c.event_id = s.event_id
   GROUP BY c.department, c.youth, c.month_start
