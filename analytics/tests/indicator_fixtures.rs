@@ -27,7 +27,9 @@ struct Expected {
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // Read when the test runs: a binary built by another checkout still reads this one's fixtures.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+    let root = Path::new(&manifest).join("tests/fixtures");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())

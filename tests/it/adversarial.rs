@@ -9,9 +9,12 @@ const PDN: &str = env!("CARGO_BIN_EXE_pdn");
 
 /// Runs `scripts/adversarial/<script> <args>`; fails with its output.
 fn check(script: &str, args: &[&str]) {
-    let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new("python3")
-        .arg(format!("{root}/scripts/adversarial/{script}"))
+        .arg(
+            crate::support::repo()
+                .join("scripts/adversarial")
+                .join(script),
+        )
         .args(args)
         .env("PDN_LOG", "warn")
         .output()

@@ -575,7 +575,7 @@ fn collect_bounds_bodies_batches_and_pending_events_and_commits_them_on_sigterm(
 
 #[test]
 fn collect_serves_the_committed_openapi_document_listing_every_status() {
-    let committed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
+    let committed_path = crate::support::repo().join("docs/openapi.json");
     let committed = std::fs::read_to_string(&committed_path).unwrap();
     let printed = ok(pdn().args(["collect", "--openapi"]));
     assert!(

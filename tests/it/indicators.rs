@@ -198,7 +198,7 @@ fn small_cells_are_suppressed_with_a_second_cell_and_never_published() {
 fn every_definition_gives_the_same_values_on_duckdb_and_datafusion() {
     let dir = tempfile::tempdir().unwrap();
     let (lake, _) = projected_lake(dir.path(), &["--events", "20000"]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/crosscheck/indicators.py");
+    let script = crate::support::repo().join("scripts/crosscheck/indicators.py");
     for department in ["82", "all"] {
         let out = std::process::Command::new("python3")
             .arg(&script)

@@ -216,8 +216,7 @@ fn the_department_report_is_complete_shows_the_jsons_numbers_and_keeps_its_snaps
     // Fixed generator data give fixed figures: the snapshot, but for the lake's version.
     let mut figures = json.clone();
     figures["couverture"]["version_lac"] = Value::Null;
-    let snapshot =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/report-82-2025.json");
+    let snapshot = crate::support::repo().join("tests/snapshots/report-82-2025.json");
     let written = serde_json::to_string_pretty(&figures).unwrap() + "\n";
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&snapshot, &written).unwrap();

@@ -6,7 +6,7 @@ use crate::support::{ok, pdn};
 fn writes_the_committed_schemas() {
     let dir = tempfile::tempdir().unwrap();
     ok(pdn().args(["schemas", "--out-dir"]).arg(dir.path()));
-    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/json");
+    let committed = crate::support::repo().join("schemas/json");
     let mut count = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let entry = entry.unwrap();
@@ -43,7 +43,7 @@ fn the_committed_data_dictionary_is_the_generated_one_for_every_column() {
         ("en", "docs/dictionary.en.md"),
     ] {
         let generated = ok(pdn().args(["schemas", "--dictionary", "--lang", lang]));
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let path = crate::support::repo().join(file);
         let committed = std::fs::read_to_string(&path).unwrap();
         assert!(
             generated == committed,

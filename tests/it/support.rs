@@ -1,10 +1,18 @@
 //! Running the `pdn` binary built by cargo for these tests.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A `pdn` command with a clean environment (no `PDN_*` variable leaks in from the caller).
+/// The repository's folder, as cargo gives it to the running test: a test binary built by another
+/// checkout sharing the target folder (CI's clone) still reads this checkout's files.
+pub fn repo() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"),
+    )
+}
+
 pub fn pdn() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pdn"));
     for (key, _) in std::env::vars() {
