@@ -14,7 +14,8 @@
 //!    outside `events/` and `dead_letters/`, so no reader of those folders can see it;
 //! 2. the commit entry naming the files (their staged and final paths) and the source offsets they
 //!    cover is claimed as the next version of the log (atomic; the batch exists from then on);
-//! 3. each staged file is hard-linked at its final path, then its staged name is removed.
+//! 3. each staged file is hard-linked at its final path, that folder synced, then its staged name
+//!    removed.
 //!
 //! A crash before 2 leaves only staging files, deleted when a writer next opens the lake; a crash
 //! between 2 and 3 is rolled forward by the next writer, which links the files the log names.
@@ -171,12 +172,22 @@ impl Lake {
     }
 
     /// Gives a committed file its final name, if that is not done yet, then drops its staged name.
+    /// The final name is synced before the staged one is removed: a crash in between leaves both
+    /// names, never neither. A file already final (every file but the last commit's, when a
+    /// writer opens the lake) costs two lookups.
     fn finalise(&self, file: &FileEntry) -> Result<()> {
         let target = self.root.join(&file.path);
         let staged = self.root.join(&file.staged);
+        if !staged.exists() {
+            return match target.is_file() {
+                true => Ok(()),
+                false => Err(IngestError::MissingFile { path: target }),
+            };
+        }
         link_final(&staged, &target)?;
+        sync_dir(target.parent().expect("files live in a folder"))?;
         match fs::remove_file(&staged) {
-            Ok(()) => sync_dir(target.parent().expect("files live in a folder")),
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(source) => Err(IngestError::Io {
                 path: staged,
@@ -388,8 +399,13 @@ fn read_only(e: &std::io::Error) -> bool {
 /// the same file). Neither name existing means the store lost a committed file.
 fn link_final(staged: &Path, target: &Path) -> Result<()> {
     let dir = target.parent().expect("files live in a folder");
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    match fs::hard_link(staged, target) {
+    let mut linked = fs::hard_link(staged, target);
+    if matches!(&linked, Err(e) if e.kind() == std::io::ErrorKind::NotFound) && !dir.is_dir() {
+        // The partition's first file: its folder is made once, not tried for every file.
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        linked = fs::hard_link(staged, target);
+    }
+    match linked {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && target.is_file() => Ok(()),
