@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
@@ -24,16 +24,13 @@ use pdn_ingest::rows::TableBuilder;
 use pdn_schemas::{EventType, Family, Validator};
 
 use crate::error::{arrow, datafusion, Result};
-use crate::files::events_over;
+use crate::files::{events_over, Held};
 
 /// The deciding correction of every corrected event id.
 #[derive(Debug, Default)]
 pub struct Corrections {
     retracted: BTreeSet<String>,
     amended: BTreeMap<String, Amendment>,
-    /// The corrected events found in raw tables registered with a name to reuse them by
-    /// ([`Corrections::register_family_selected`]): each is looked for once per run.
-    found: Mutex<BTreeMap<String, Vec<RecordBatch>>>,
 }
 
 #[derive(Debug)]
@@ -139,9 +136,8 @@ impl Corrections {
     /// retracted and amended rows are taken out: the same rows as applying it to the corrected
     /// view (it keeps or drops each row on its own), but the corrections then join only the rows
     /// it keeps. The corrected events are still looked for in all of `raw`: an amendment may bring
-    /// an event into the selection. With `reuse`, a name that always means the same rows of `raw`
-    /// (a family's live files in one partition), the corrected events found in `raw` are kept
-    /// under it and not looked for again.
+    /// an event into the selection. With `reuse`, the corrected events found in `raw` are kept in
+    /// the run's [`Held`] under the name of `raw`'s files, and not looked for again.
     pub async fn register_family_selected(
         &self,
         ctx: &SessionContext,
@@ -149,7 +145,7 @@ impl Corrections {
         name: &str,
         raw: Arc<dyn TableProvider>,
         select: &(dyn Fn(&str) -> String + Sync),
-        reuse: Option<&str>,
+        reuse: Option<(&Held, &str)>,
     ) -> Result<Applied> {
         register(ctx, &format!("{name}_raw"), raw)?;
         let touches = |t: &EventType| t.family() == family;
@@ -165,8 +161,7 @@ impl Corrections {
             .map(String::as_str)
             .collect();
         register(ctx, &format!("{name}_candidates"), ids_table(&candidates)?)?;
-        let held = reuse.and_then(|key| self.found().get(key).cloned());
-        let targets = match held {
+        let targets = match reuse.and_then(|(held, raw_name)| held.get(raw_name)) {
             Some(targets) => targets,
             None => {
                 let sql = format!(
@@ -176,8 +171,8 @@ impl Corrections {
                 );
                 let context = format!("finding the corrected {name} events");
                 let targets = collect(ctx, &sql, &context).await?;
-                if let Some(key) = reuse {
-                    self.found().insert(key.to_owned(), targets.clone());
+                if let Some((held, raw_name)) = reuse {
+                    held.keep(raw_name, &targets);
                 }
                 targets
             }
@@ -230,12 +225,6 @@ impl Corrections {
         );
         execute(ctx, &sql, name).await?;
         Ok(applied)
-    }
-
-    fn found(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<RecordBatch>>> {
-        self.found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

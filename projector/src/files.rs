@@ -4,8 +4,9 @@
 //! listing), so a query sees the lake at one committed version: no staged or half-written file,
 //! no file committed later.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
@@ -24,6 +25,32 @@ use pdn_ingest::IngestError;
 use pdn_schemas::Family;
 
 use crate::error::{arrow, datafusion, ProjectorError, Result};
+
+/// Rows read once in a run and kept under a name for the next model that reads them. A name is a
+/// family's live files in one partition ([`Held::name`]), which stay the same throughout a run.
+#[derive(Debug, Default)]
+pub struct Held(Mutex<BTreeMap<String, Vec<RecordBatch>>>);
+
+impl Held {
+    /// The name of the live files of `family` in `partition`.
+    pub fn name(family: Family, partition: &str) -> String {
+        format!("{}/{partition}", family.name())
+    }
+
+    /// The rows kept under `name`, if they were read.
+    pub fn get(&self, name: &str) -> Option<Vec<RecordBatch>> {
+        self.lock().get(name).cloned()
+    }
+
+    /// Keeps `rows` under `name`.
+    pub fn keep(&self, name: &str, rows: &[RecordBatch]) {
+        self.lock().insert(name.to_owned(), rows.to_vec());
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<RecordBatch>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// A session for the projector's queries, configured by DataFusion's own environment variables
 /// (`DATAFUSION_EXECUTION_TARGET_PARTITIONS`...) when they are set.

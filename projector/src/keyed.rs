@@ -37,7 +37,7 @@ use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
 use crate::error::{arrow, datafusion, Result};
-use crate::files::events_over;
+use crate::files::{events_over, Held};
 use crate::models::{Keys, Model};
 use crate::run::{register_sources, run_model, Inputs};
 
@@ -51,8 +51,13 @@ pub enum Keyed {
     /// The touched keys name most of the partition's rows: recomputing it whole costs less than
     /// selecting their events and merging (the same rows either way).
     Most,
-    /// The partition's rows, and the amendments applied to the events read.
-    Rows(RecordBatch, Applied),
+    /// The partition's rows, the amendments applied to the events read, and the partition's rows
+    /// as they were (read for the merge).
+    Rows {
+        rows: RecordBatch,
+        applied: Applied,
+        old: RecordBatch,
+    },
 }
 
 /// Recomputes the rows of one partition of `model` (keyed by `keys`) whose keys the `new` files'
@@ -125,7 +130,7 @@ pub async fn compute(
     let fresh = run_model(&ctx, inputs, model, partition).await?;
     let old = crate::files::read_all(root, old(), schema)?;
     let rows = merge(keys, schema, &old, &fresh, &touched)?;
-    Ok(Keyed::Rows(rows, applied))
+    Ok(Keyed::Rows { rows, applied, old })
 }
 
 /// The raw events of `family` in `partition` that the run's new corrections target (the table
@@ -139,14 +144,8 @@ async fn targeted_rows(
     partition: &str,
 ) -> Result<Vec<RecordBatch>> {
     let name = family.name();
-    let key = format!("{name}/{partition}");
-    let held = inputs
-        .targeted
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&key)
-        .cloned();
-    if let Some(batches) = held {
+    let files_name = Held::name(family, partition);
+    if let Some(batches) = inputs.targeted.get(&files_name) {
         return Ok(batches);
     }
     let files = model.reads(inputs.state, family, partition);
@@ -158,11 +157,7 @@ async fn targeted_rows(
     let sql =
         format!("SELECT * FROM {name}_partition WHERE event_id IN (SELECT event_id FROM targets)");
     let batches = collect(ctx, &sql, &format!("finding the corrected {name} events")).await?;
-    inputs
-        .targeted
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(key, batches.clone());
+    inputs.targeted.keep(&files_name, &batches);
     Ok(batches)
 }
 
@@ -217,7 +212,7 @@ pub(crate) async fn register_filtered(
     keys: &Keys,
     family: Family,
     raw: Arc<dyn TableProvider>,
-    reuse: &str,
+    reuse: (&Held, &str),
 ) -> Result<Applied> {
     let on = |alias: &str| {
         keys.columns

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
@@ -22,7 +22,7 @@ use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
 use crate::error::{arrow, datafusion, Result};
-use crate::files::{events_over, table_over};
+use crate::files::{events_over, table_over, Held};
 use crate::keyed;
 use crate::models::{Keys, Model, Scope, MODELS, WHOLE};
 
@@ -94,7 +94,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
         schemas.insert(model.name, crate::schema::of(model).await?);
     }
     let mut recomputed: BTreeMap<&str, Vec<RecordBatch>> = BTreeMap::new();
-    let targeted = Mutex::new(BTreeMap::new());
+    let (corrected, targeted) = (Held::default(), Held::default());
     for model in MODELS {
         let partitions = changes.partitions(model, &state, &recomputed);
         for partition in &partitions {
@@ -103,29 +103,40 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
                 corrections: &corrections,
                 previous: previous.as_ref().unwrap_or(&corrections),
                 targets: &changes.targets,
+                corrected: &corrected,
                 targeted: &targeted,
                 recomputed: &recomputed,
                 schemas: &schemas,
             };
             let uses_changed = model.uses.iter().any(|m| recomputed.contains_key(m));
             let new = changes.new_files(model, partition, &state, rebuild, uses_changed);
-            let (batch, applied) = match new {
+            let keyed = match new {
                 Some((keys, new)) => {
-                    match keyed::compute(root, &inputs, model, keys, partition, &new).await? {
-                        keyed::Keyed::Unchanged => continue,
-                        keyed::Keyed::Most => compute(root, &inputs, model, partition).await?,
-                        keyed::Keyed::Rows(batch, applied) => {
-                            report.keyed += 1;
-                            (batch, applied)
-                        }
-                    }
+                    Some(keyed::compute(root, &inputs, model, keys, partition, &new).await?)
                 }
-                None => compute(root, &inputs, model, partition).await?,
+                None => None,
+            };
+            let (batch, applied, old) = match keyed {
+                Some(keyed::Keyed::Unchanged) => continue,
+                Some(keyed::Keyed::Rows { rows, applied, old }) => {
+                    report.keyed += 1;
+                    (rows, applied, Some(old))
+                }
+                Some(keyed::Keyed::Most) | None => {
+                    let (batch, applied) = compute(root, &inputs, model, partition).await?;
+                    (batch, applied, None)
+                }
             };
             report.partitions += 1;
             report.amended += applied.amended;
             report.ignored_amendments += applied.ignored;
-            if !rebuild && model.scope == Scope::Whole && holds(root, &state, model, &batch)? {
+            let same = !rebuild
+                && model.scope == Scope::Whole
+                && holds(root, &state, model, &batch, old.as_ref())?;
+            // Read for the keyed merge, and spared a second reading by `holds`: freed before the
+            // new file is written.
+            drop(old);
+            if same {
                 // The same rows: the file stays, and the models using it need no recomputing.
                 continue;
             }
@@ -413,8 +424,14 @@ async fn target_partitions(
 }
 
 /// Whether the lake already holds exactly `batch` as the whole model `model` (so its file, written
-/// from the same rows, would have the same bytes).
-fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> Result<bool> {
+/// from the same rows, would have the same bytes). `read`: the file's rows, when already read.
+fn holds(
+    root: &Path,
+    state: &LogState,
+    model: &Model,
+    batch: &RecordBatch,
+    read: Option<&RecordBatch>,
+) -> Result<bool> {
     let table = model.table();
     let files: Vec<_> = state.files_of(&table).collect();
     let [file] = files.as_slice() else {
@@ -423,20 +440,28 @@ fn holds(root: &Path, state: &LogState, model: &Model, batch: &RecordBatch) -> R
     if file.rows != batch.num_rows() as u64 {
         return Ok(false);
     }
-    let held = crate::files::read_all(root, [*file], &batch.schema())?;
-    Ok(held.columns() == batch.columns())
+    let held = match read {
+        Some(rows) => rows.columns() == batch.columns(),
+        None => {
+            crate::files::read_all(root, [*file], &batch.schema())?.columns() == batch.columns()
+        }
+    };
+    Ok(held)
 }
 
 /// What every partition's computation reads besides the events: the lake's state, the
-/// corrections (and, for keyed runs, those before the run, the event ids the run's new
-/// corrections target and those events once read), the whole models recomputed earlier in this run, and every model's schema.
+/// corrections (and, for keyed runs, those before the run and the event ids the run's new
+/// corrections target), the events already read for them, the whole models recomputed earlier in
+/// this run, and every model's schema.
 pub(crate) struct Inputs<'a> {
     pub state: &'a LogState,
     pub corrections: &'a Corrections,
     pub previous: &'a Corrections,
     pub targets: &'a [String],
-    /// The raw events `targets` names, by `<family>/<partition>`, once read (`crate::keyed`).
-    pub targeted: &'a Mutex<BTreeMap<String, Vec<RecordBatch>>>,
+    /// The corrected events of each family's partition, once looked for.
+    pub corrected: &'a Held,
+    /// The raw events `targets` names in each family's partition, once read (`crate::keyed`).
+    pub targeted: &'a Held,
     pub recomputed: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
     pub schemas: &'a BTreeMap<&'static str, SchemaRef>,
 }
@@ -473,19 +498,17 @@ pub(crate) async fn register_sources(
             family,
             model.reads(state, family, partition),
         )?;
-        // The same name for the same files: the family's live files in this partition.
-        let reuse = format!("{}/{partition}", family.name());
+        let files_name = Held::name(family, partition);
+        let reuse = (inputs.corrected, files_name.as_str());
+        let corrections = inputs.corrections;
         let done = match filter {
             Some(keys) => {
-                let corrections = inputs.corrections;
-                keyed::register_filtered(ctx, corrections, keys, family, raw, &reuse).await?
+                keyed::register_filtered(ctx, corrections, keys, family, raw, reuse).await?
             }
             None => {
-                let name = family.name();
                 let all = crate::corrections::all_rows;
-                let corrections = inputs.corrections;
                 corrections
-                    .register_family_selected(ctx, family, name, raw, &all, Some(&reuse))
+                    .register_family_selected(ctx, family, family.name(), raw, &all, Some(reuse))
                     .await?
             }
         };
