@@ -11,10 +11,10 @@
 //! memory as 96 bits of their 128-bit hash: sorted arrays (12 bytes per id, allocated to their exact
 //! length, with a table of where each run of leading bits starts, a quarter byte per id, so that a
 //! lookup reads one small bucket) for what was loaded, plus a small hash set for what was committed
-//! since, merged into the arrays (a linear merge, not a new sort) as it grows. Months are evicted least-recently-used once
-//! the cache holds more than its capacity in ids, after a load and after a commit, so memory stays
-//! bounded whatever the history; the default capacity holds a national year, which a backlog
-//! written department by department touches all at once.
+//! since, merged into the arrays (a linear merge, not a new sort) as it grows. Months are evicted
+//! least-recently-used once the cache holds more than its capacity in ids, after a load and after a
+//! commit, so memory stays bounded whatever the history; the default capacity holds a national
+//! year, which a backlog written department by department touches all at once.
 //!
 //! A month's files are those of the event tables and of `tombstones`, the ids of events erased on
 //! request or by retention: an erased event that an app re-sends is a duplicate, and stays erased.

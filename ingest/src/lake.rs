@@ -179,10 +179,10 @@ impl Lake {
         let target = self.root.join(&file.path);
         let staged = self.root.join(&file.staged);
         if !staged.exists() {
-            return match target.is_file() {
-                true => Ok(()),
-                false => Err(IngestError::MissingFile { path: target }),
-            };
+            if target.is_file() {
+                return Ok(());
+            }
+            return Err(IngestError::MissingFile { path: target });
         }
         link_final(&staged, &target)?;
         sync_dir(target.parent().expect("files live in a folder"))?;
