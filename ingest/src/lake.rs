@@ -400,8 +400,10 @@ fn read_only(e: &std::io::Error) -> bool {
 fn link_final(staged: &Path, target: &Path) -> Result<()> {
     let dir = target.parent().expect("files live in a folder");
     let mut linked = fs::hard_link(staged, target);
-    if matches!(&linked, Err(e) if e.kind() == std::io::ErrorKind::NotFound) && !dir.is_dir() {
-        // The partition's first file: its folder is made once, not tried for every file.
+    if matches!(&linked, Err(e) if e.kind() == std::io::ErrorKind::NotFound) && !target.is_file() {
+        // The partition's first file: its folder is made then, not tried for every file. Made
+        // whether or not it exists by now: another writer may be making it and not yet have
+        // linked the file, so its existence alone says nothing.
         fs::create_dir_all(dir).map_err(io(dir))?;
         linked = fs::hard_link(staged, target);
     }
