@@ -140,15 +140,15 @@ impl Ingestor {
         let p = &mut self.pending;
         p.since.get_or_insert_with(Instant::now);
         p.records += 1;
-        let range = p
-            .offsets
-            .entry(origin.source.to_owned())
-            .or_default()
-            .entry(origin.partition)
-            .or_insert(OffsetRange {
-                first: origin.offset,
-                last: origin.offset,
-            });
+        // The source's name is copied once per batch, not once per record.
+        let partitions = match p.offsets.get_mut(origin.source) {
+            Some(partitions) => partitions,
+            None => p.offsets.entry(origin.source.to_owned()).or_default(),
+        };
+        let range = partitions.entry(origin.partition).or_insert(OffsetRange {
+            first: origin.offset,
+            last: origin.offset,
+        });
         range.last = origin.offset;
         match validated {
             Err(rejection) => {
@@ -255,11 +255,20 @@ impl Ingestor {
 
     /// Whether the pending batch should be committed now (size, age or dead-letter bytes).
     pub fn is_due(&self) -> bool {
+        self.is_full()
+            || self
+                .pending
+                .since
+                .is_some_and(|t| t.elapsed() >= self.config.max_latency)
+    }
+
+    /// Whether the pending batch should be committed now by its size (records or dead-letter
+    /// bytes): [`Ingestor::is_due`] without reading the clock, for a source that checks after each
+    /// record and reads the clock once per chunk of records.
+    pub fn is_full(&self) -> bool {
         let p = &self.pending;
         p.records >= self.config.max_batch_events
             || p.dead_bytes >= self.config.max_dead_letter_bytes
-            || p.since
-                .is_some_and(|t| t.elapsed() >= self.config.max_latency)
     }
 
     /// How long until the pending batch is due by age (`None` if nothing is pending).

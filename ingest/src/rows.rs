@@ -1,9 +1,9 @@
 //! Events to Arrow record batches, one family at a time, in the column order of
 //! [`pdn_schemas::arrow::table_schema`].
 //!
-//! Each event becomes a row of [`Cell`]s: the envelope cells, then its payload's cells in schema
-//! order (null for the columns of the family's other types). A [`TableBuilder`] appends rows to one
-//! typed builder per column.
+//! Each event becomes a row of [`Cell`]s borrowed from it, with no allocation per event: the
+//! envelope cells, then its payload's cells in schema order (null for the columns of the family's
+//! other types). A [`TableBuilder`] appends rows to one typed builder per column.
 
 use std::sync::Arc;
 
@@ -14,6 +14,8 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use pdn_schemas::arrow::table_schema;
+use pdn_schemas::ids::{ProfessionalId, StructureId, YouthPseudonym};
+use pdn_schemas::taxonomy::{Channel, Theme};
 use pdn_schemas::{Event, Family, Payload};
 
 /// One value of a row.
@@ -28,56 +30,88 @@ pub enum Cell<'a> {
     I16(i16),
     Instant(DateTime<FixedOffset>),
     Date(NaiveDate),
-    List(Vec<&'a str>),
+    List(Items<'a>),
+}
+
+/// The items of a list cell, borrowed from the event.
+#[derive(Debug, Clone, Copy)]
+pub enum Items<'a> {
+    None,
+    Themes(&'a [Theme]),
+    Channels(&'a [Channel]),
+    Youths(&'a [YouthPseudonym]),
+    Professionals(&'a [ProfessionalId]),
+    Structures(&'a [StructureId]),
+}
+
+impl Items<'_> {
+    /// Appends each item's text to `values`.
+    fn append_to(self, values: &mut StringBuilder) {
+        fn each<T>(values: &mut StringBuilder, items: &[T], text: impl Fn(&T) -> &str) {
+            for item in items {
+                values.append_value(text(item));
+            }
+        }
+        match self {
+            Items::None => {}
+            Items::Themes(t) => each(values, t, |t| t.code()),
+            Items::Channels(c) => each(values, c, |c| c.code()),
+            Items::Youths(y) => each(values, y, |y| y.as_str()),
+            Items::Professionals(p) => each(values, p, |p| p.as_str()),
+            Items::Structures(s) => each(values, s, |s| s.as_str()),
+        }
+    }
 }
 
 fn opt<'a>(s: Option<&'a str>) -> Cell<'a> {
     s.map_or(Cell::Null, Cell::Str)
 }
 
-fn list<'a, T: AsRef<str>>(items: &'a [T]) -> Cell<'a> {
-    Cell::List(items.iter().map(AsRef::as_ref).collect())
+/// The columns of one row still to be filled, in order: each cell put goes to the next column.
+struct Row<'c> {
+    columns: std::slice::IterMut<'c, Column>,
 }
 
-fn codes<T: Copy>(items: &[T], code: fn(T) -> &'static str) -> Cell<'static> {
-    Cell::List(items.iter().map(|&t| code(t)).collect())
+impl Row<'_> {
+    fn put<const N: usize>(&mut self, cells: [Cell<'_>; N]) {
+        for cell in &cells {
+            let column = self.columns.next().expect("no more cells than columns");
+            column.push(cell);
+        }
+    }
 }
 
-/// The payload cells of an event, in the column order of its family's table.
-pub fn payload_cells(payload: &Payload) -> Vec<Cell<'_>> {
+/// Appends the payload cells of an event, in the column order of its family's table.
+fn push_payload(row: &mut Row<'_>, payload: &Payload) {
     use Cell::*;
     match payload {
-        Payload::ProfessionalEnrolled(p) => {
-            vec![
-                Str(p.role.code()),
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-            ]
-        }
-        Payload::ProfessionalLeft(p) => {
-            vec![
-                Null,
-                U16(p.months_in_network),
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-                Null,
-            ]
-        }
-        Payload::StructureRegistered(p) => vec![
+        Payload::ProfessionalEnrolled(p) => row.put([
+            Str(p.role.code()),
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+        ]),
+        Payload::ProfessionalLeft(p) => row.put([
+            Null,
+            U16(p.months_in_network),
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+        ]),
+        Payload::StructureRegistered(p) => row.put([
             Null,
             Null,
             Str(p.structure_type.code()),
@@ -89,8 +123,8 @@ pub fn payload_cells(payload: &Payload) -> Vec<Cell<'_>> {
             Null,
             Null,
             Null,
-        ],
-        Payload::AgreementStarted(p) => vec![
+        ]),
+        Payload::AgreementStarted(p) => row.put([
             Null,
             Null,
             Null,
@@ -102,8 +136,8 @@ pub fn payload_cells(payload: &Payload) -> Vec<Cell<'_>> {
             Date(p.starts_on),
             Date(p.ends_on),
             Null,
-        ],
-        Payload::AgreementEnded(p) => vec![
+        ]),
+        Payload::AgreementEnded(p) => row.put([
             Null,
             Null,
             Null,
@@ -115,140 +149,138 @@ pub fn payload_cells(payload: &Payload) -> Vec<Cell<'_>> {
             Null,
             Null,
             Date(p.ended_on),
-        ],
-        Payload::ContactRecorded(p) => vec![
+        ]),
+        Payload::ContactRecorded(p) => row.put([
             Str(p.youth.as_str()),
             Str(p.channel.code()),
             Str(p.initiated_by.code()),
             Str(p.visibility.code()),
             Bool(p.in_permanence),
             opt(p.permanence_id.as_ref().map(|id| id.as_str())),
-            codes(&p.themes, |t| t.code()),
+            List(Items::Themes(&p.themes)),
             Str(p.age_band.code()),
             U16(p.duration_minutes),
             p.response_delay_minutes.map_or(Null, U32),
-        ],
-        Payload::PermanenceScheduled(p) => vec![
+        ]),
+        Payload::PermanenceScheduled(p) => row.put([
             Str(p.permanence_id.as_str()),
             Instant(p.slot_start),
             Instant(p.slot_end),
-            codes(&p.channels, |c| c.code()),
+            List(Items::Channels(&p.channels)),
             Null,
             Null,
-        ],
-        Payload::PermanenceHeld(p) => vec![
+        ]),
+        Payload::PermanenceHeld(p) => row.put([
             Str(p.permanence_id.as_str()),
             Instant(p.slot_start),
             Instant(p.slot_end),
-            codes(&p.channels, |c| c.code()),
+            List(Items::Channels(&p.channels)),
             U32(p.youths_reached),
             Null,
-        ],
-        Payload::PermanenceCancelled(p) => vec![
+        ]),
+        Payload::PermanenceCancelled(p) => row.put([
             Str(p.permanence_id.as_str()),
             Null,
             Null,
-            List(Vec::new()),
+            List(Items::None),
             Null,
             Str(p.reason.code()),
-        ],
-        Payload::AccompanimentOpened(p) => vec![
+        ]),
+        Payload::AccompanimentOpened(p) => row.put([
             Str(p.accompaniment_id.as_str()),
             Str(p.kind.code()),
             Str(p.theme.code()),
-            list(&p.youths),
-            List(Vec::new()),
-            list(&p.co_professionals),
-            list(&p.co_structures),
+            List(Items::Youths(&p.youths)),
+            List(Items::None),
+            List(Items::Professionals(&p.co_professionals)),
+            List(Items::Structures(&p.co_structures)),
             Null,
-        ],
-        Payload::AccompanimentUpdated(p) => vec![
+        ]),
+        Payload::AccompanimentUpdated(p) => row.put([
             Str(p.accompaniment_id.as_str()),
             Null,
             Null,
-            list(&p.youths_added),
-            list(&p.youths_left),
-            list(&p.co_professionals_added),
-            list(&p.co_structures_added),
+            List(Items::Youths(&p.youths_added)),
+            List(Items::Youths(&p.youths_left)),
+            List(Items::Professionals(&p.co_professionals_added)),
+            List(Items::Structures(&p.co_structures_added)),
             Null,
-        ],
-        Payload::AccompanimentClosed(p) => vec![
+        ]),
+        Payload::AccompanimentClosed(p) => row.put([
             Str(p.accompaniment_id.as_str()),
             Null,
             Null,
-            List(Vec::new()),
-            List(Vec::new()),
-            List(Vec::new()),
-            List(Vec::new()),
+            List(Items::None),
+            List(Items::None),
+            List(Items::None),
+            List(Items::None),
             Str(p.outcome.code()),
-        ],
-        Payload::ReferralMade(p) => vec![
+        ]),
+        Payload::ReferralMade(p) => row.put([
             Str(p.referral_id.as_str()),
             Str(p.youth.as_str()),
             Str(p.destination.code()),
             Str(p.urgency.code()),
             Str(p.age_band.code()),
             Null,
-        ],
-        Payload::ReferralOutcomeKnown(p) => vec![
+        ]),
+        Payload::ReferralOutcomeKnown(p) => row.put([
             Str(p.referral_id.as_str()),
             Null,
             Null,
             Null,
             Null,
             Str(p.outcome.code()),
-        ],
-        Payload::AttendanceRecorded(p) => vec![
+        ]),
+        Payload::AttendanceRecorded(p) => row.put([
             Str(p.youth.as_str()),
             Str(p.activity.code()),
             Str(p.age_band.code()),
             Bool(p.new_to_structure),
-        ],
-        Payload::InitiativeHeld(p) => vec![
+        ]),
+        Payload::InitiativeHeld(p) => row.put([
             Str(p.initiative_id.as_str()),
             Str(p.theme.code()),
             Str(p.format.code()),
-            codes(&p.channels, |c| c.code()),
+            List(Items::Channels(&p.channels)),
             U32(p.youths_count),
-            list(&p.partner_structures),
-        ],
-        Payload::CollaborationRecorded(p) => vec![
+            List(Items::Structures(&p.partner_structures)),
+        ]),
+        Payload::CollaborationRecorded(p) => row.put([
             Str(p.collaboration_id.as_str()),
             Str(p.kind.code()),
-            list(&p.participants),
-            list(&p.structures),
+            List(Items::Professionals(&p.participants)),
+            List(Items::Structures(&p.structures)),
             U16(p.duration_minutes),
-        ],
-        Payload::ConcernFlagged(p) => vec![
+        ]),
+        Payload::ConcernFlagged(p) => row.put([
             Str(p.concern_id.as_str()),
             Str(p.youth.as_str()),
             Str(p.level.code()),
             Str(p.category.code()),
             Str(p.age_band.code()),
             Null,
-        ],
-        Payload::SignalementMade(p) => vec![
+        ]),
+        Payload::SignalementMade(p) => row.put([
             Str(p.concern_id.as_str()),
             Str(p.youth.as_str()),
             Str(p.level.code()),
             Null,
             Null,
             Str(p.destination.code()),
-        ],
-        Payload::EventRetracted(p) => {
-            vec![
-                Str(p.target_event_id.as_str()),
-                Str(p.reason.code()),
-                Null,
-                Null,
-            ]
-        }
-        Payload::EventAmended(p) => vec![
+        ]),
+        Payload::EventRetracted(p) => row.put([
+            Str(p.target_event_id.as_str()),
+            Str(p.reason.code()),
+            Null,
+            Null,
+        ]),
+        Payload::EventAmended(p) => row.put([
             Str(p.target_event_id.as_str()),
             Str(p.reason.code()),
             Str(p.target_type.code()),
             Cell::Owned(serde_json::Value::Object(p.replacement.clone()).to_string()),
-        ],
+        ]),
     }
 }
 
@@ -299,9 +331,7 @@ impl Column {
             (Column::Date(b), Cell::Date(d)) => b.append_value(days_since_epoch(*d)),
             (Column::Date(b), Cell::Null) => b.append_null(),
             (Column::List(b), Cell::List(items)) => {
-                for item in items {
-                    b.values().append_value(item);
-                }
+                items.append_to(b.values());
                 b.append(true);
             }
             (_, cell) => unreachable!("cell {cell:?} does not fit its column"),
@@ -361,7 +391,10 @@ impl TableBuilder {
     pub fn push(&mut self, event: &Event) {
         let e = &event.envelope;
         let offset_minutes = (e.occurred_at.offset().local_minus_utc() / 60) as i16;
-        let envelope = [
+        let mut row = Row {
+            columns: self.columns.iter_mut(),
+        };
+        row.put([
             Cell::Str(e.event_id.as_str()),
             Cell::Str(event.event_type().code()),
             Cell::U16(event.received_version),
@@ -371,16 +404,9 @@ impl TableBuilder {
             Cell::Str(e.department.as_str()),
             Cell::Str(e.structure_id.as_str()),
             Cell::Str(e.professional_id.as_str()),
-        ];
-        let payload = payload_cells(&event.payload);
-        debug_assert_eq!(envelope.len() + payload.len(), self.columns.len());
-        for (column, cell) in self
-            .columns
-            .iter_mut()
-            .zip(envelope.iter().chain(payload.iter()))
-        {
-            column.push(cell);
-        }
+        ]);
+        push_payload(&mut row, &event.payload);
+        debug_assert!(row.columns.next().is_none(), "a cell for every column");
     }
 
     /// The number of rows appended since the last [`TableBuilder::finish`].

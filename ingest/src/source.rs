@@ -116,9 +116,13 @@ pub fn ingest_ndjson(
             };
             let outcome = ingestor.push_validated(origin, &text[range.clone()], validated)?;
             report.count(&outcome);
-            if ingestor.is_due() && ingestor.commit("append")?.is_some() {
+            if ingestor.is_full() && ingestor.commit("append")?.is_some() {
                 report.commits += 1;
             }
+        }
+        // A chunk's records are taken at once, so its age is checked once, after them.
+        if ingestor.is_due() && ingestor.commit("append")?.is_some() {
+            report.commits += 1;
         }
         progress(line_number as u64);
     }
