@@ -27,8 +27,9 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
-use arrow::compute::{sort_to_indices, take_record_batch};
+use arrow::array::{make_comparator, RecordBatch};
+use arrow::compute::{sort_to_indices, take_record_batch, SortOptions};
+use arrow::error::ArrowError;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
@@ -210,11 +211,7 @@ impl Lake {
             source,
         };
         let batch = match sort_column {
-            Some(column) => {
-                let indices =
-                    sort_to_indices(batch.column(column), None, None).map_err(arrow_error)?;
-                take_record_batch(batch, &indices).map_err(arrow_error)?
-            }
+            Some(column) => sorted(batch, column).map_err(arrow_error)?,
             None => batch.clone(),
         };
         let name = format!("{}.parquet", unique_suffix());
@@ -474,4 +471,16 @@ pub fn read_state(root: &Path) -> Result<LogState> {
         return Ok(LogState::default());
     }
     CommitLog::open(&meta)?.load()
+}
+
+/// `batch` in ascending order of `column`, nulls first (the order of `sort_to_indices`): as it is
+/// when it already is, which a batch from a time-ordered source mostly is, without copying it.
+fn sorted(batch: &RecordBatch, column: usize) -> std::result::Result<RecordBatch, ArrowError> {
+    let values = batch.column(column);
+    let compare = make_comparator(values, values, SortOptions::default())?;
+    if (1..batch.num_rows()).all(|i| compare(i - 1, i).is_le()) {
+        return Ok(batch.clone());
+    }
+    let indices = sort_to_indices(values, None, None)?;
+    take_record_batch(batch, &indices)
 }

@@ -293,3 +293,34 @@ fn large_files_carry_a_bloom_filter_of_event_ids() {
         "{false_positives} of 100,000 absent ids may be present"
     );
 }
+
+/// A file is written sorted by its sort column, whether its batch came sorted (kept as it is) or
+/// not (sorted first).
+#[test]
+fn files_are_written_in_the_order_of_their_sort_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    for values in [vec![3, 1, 2, 2, 0], vec![0, 1, 1, 5, 7]] {
+        let schema = Schema::new(vec![Field::new("x", DataType::Int32, false)]);
+        let column = Int32Array::from(values.clone());
+        let batch = RecordBatch::try_new(schema.into(), vec![std::sync::Arc::new(column)]).unwrap();
+        let staged = lake
+            .stage("events/test", "year=2025/month=01", &batch, Some(0))
+            .unwrap();
+        let file = std::fs::File::open(dir.path().join(&staged.staged)).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let written: Vec<i32> = reader
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let x = b.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+                x.values().to_vec()
+            })
+            .collect();
+        let mut expected = values;
+        expected.sort();
+        assert_eq!(written, expected);
+    }
+}
