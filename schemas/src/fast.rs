@@ -10,13 +10,19 @@
 //! - keys need no scan: the typed reading rejects any key that is not a field of the schema (all
 //!   payloads deny unknown fields), and a schema key is never personal data. The one free-form
 //!   object, the replacement of `correction.event_amended`, always takes the full path;
-//! - the envelope and payload checks are the full path's own functions.
+//! - the envelope and payload checks are the full path's own functions;
+//! - the payloads read here rather than by serde (the most frequent types, [`typed_payload`]) are
+//!   read strictly: the same fields, values of the same JSON types, each string an exact code or
+//!   identifier; anything else goes to serde.
+
+mod scan;
 
 use crate::check::{check_event, check_payload, event_id, TimeBounds};
 use crate::event::{Envelope, Event, EventType, Payload};
 use crate::ids::*;
-use crate::payload::ContactRecordedV1;
-use crate::pii::{check_scanned_string, is_code_byte, MAX_DEPTH};
+use crate::payload::{AttendanceRecorded, ContactRecorded, ContactRecordedV1};
+use crate::taxonomy::{ActivityKind, AgeBand, Channel, Initiator, Theme, Visibility};
+use scan::{boolean, items, object_end, quoted, read_object, skip_whitespace};
 
 /// The envelope as sent, borrowed from the text.
 struct Wire<'a> {
@@ -30,6 +36,8 @@ struct Wire<'a> {
     professional_id: &'a str,
     /// The payload object's text, braces included.
     payload: &'a str,
+    /// The payload, when read along with the envelope ([`typed_payload`]).
+    read: Option<Payload>,
 }
 
 /// The event in `text` if it is valid and plain enough to be read directly, else `None`.
@@ -56,12 +64,13 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
         professional_id: ProfessionalId(formatted(wire.professional_id, is_identifier)?),
     };
     let raw = wire.payload;
-    let payload = match (event_type, version) {
-        (EventType::ContactRecorded, 1) => {
+    let payload = match (wire.read, event_type, version) {
+        (Some(payload), _, _) => payload,
+        (None, EventType::ContactRecorded, 1) => {
             let v1: ContactRecordedV1 = serde_json::from_str(raw).ok()?;
             Payload::ContactRecorded(v1.into())
         }
-        _ => Payload::from_json(event_type, raw).ok()?,
+        (None, _, _) => Payload::from_json(event_type, raw).ok()?,
     };
     check_payload(&payload, bounds).ok()?;
     check_event(&envelope, &payload).ok()?;
@@ -71,30 +80,6 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
         received_version: version,
     })
 }
-
-const CODE: u8 = 0;
-const QUOTE: u8 = 1;
-const OTHER: u8 = 2;
-const UNSURE: u8 = 3;
-
-/// The class of each byte inside a JSON string: a code byte of the privacy scan, the closing quote,
-/// anything else, or a byte the fast path leaves to the full path (the start of an escape
-/// sequence, a control character, which JSON forbids in a string).
-static BYTE_CLASS: [u8; 256] = {
-    let mut table = [OTHER; 256];
-    let mut b = 0;
-    while b < 256 {
-        if is_code_byte(b as u8) {
-            table[b] = CODE;
-        } else if b < 0x20 {
-            table[b] = UNSURE;
-        }
-        b += 1;
-    }
-    table[b'"' as usize] = QUOTE;
-    table[b'\\' as usize] = UNSURE;
-    table
-};
 
 /// The envelope's fields, in the order of [`Wire`].
 const FIELDS: [&str; 9] = [
@@ -108,63 +93,41 @@ const FIELDS: [&str; 9] = [
     "professional_id",
     "payload",
 ];
+const TYPE: usize = 1;
+const VERSION: usize = 2;
+const PAYLOAD: usize = 8;
 
 /// The envelope of `text`, read in one pass that also runs the privacy scan's string rule on every
 /// string value, each with the key the full scan attributes it to (its field's name; for the items
 /// of a list, the list's field). Keys are left to the typed reading (see the module docs).
 ///
-/// The envelope itself is read strictly: one object holding each field of [`FIELDS`] once, a string
-/// (without escape sequence) for each but `schema_version` (digits) and `payload` (an object),
-/// nothing after it but whitespace. The payload's syntax is left to its typed reading, which reads
-/// the text returned. `None`, so the full path decides, on anything else, and on nesting deeper
-/// than the privacy scan allows.
+/// The envelope itself is read strictly ([`read_object`]): each field of [`FIELDS`] once, a string
+/// for each but `schema_version` (digits) and `payload` (an object), nothing after it but
+/// whitespace. When the type and version come before the payload, as producers send them, a
+/// payload of [`typed_payload`] is read in the same pass; any other payload's syntax is left to its
+/// typed reading, which reads the text returned. `None`, so the full path decides, on anything
+/// else, and on nesting deeper than the privacy scan allows.
 fn read_wire(text: &str) -> Option<Wire<'_>> {
     let bytes = text.as_bytes();
     let mut values = [""; FIELDS.len()];
-    let mut seen = 0u16;
-    let mut i = skip_whitespace(bytes, 0);
-    if bytes.get(i) != Some(&b'{') {
-        return None;
-    }
-    i = skip_whitespace(bytes, i + 1);
-    loop {
-        let (key, _, after) = string(text, i)?;
-        let field = FIELDS.iter().position(|&f| f == key)?;
-        if seen & (1 << field) != 0 {
+    let mut read = None;
+    let start = skip_whitespace(bytes, 0);
+    let mut payload = |field: usize, values: &[&str], start: usize| {
+        if field != PAYLOAD {
             return None;
         }
-        seen |= 1 << field;
-        i = skip_whitespace(bytes, after);
-        if bytes.get(i) != Some(&b':') {
-            return None;
+        if let Some((payload, end)) = typed_payload(values[TYPE], values[VERSION], text, start) {
+            read = Some(payload);
+            return Some(end);
         }
-        let start = skip_whitespace(bytes, i + 1);
-        i = match bytes.get(start)? {
-            b'"' => {
-                let (value, only_code_bytes, after) = string(text, start)?;
-                check_scanned_string(value, "", key, only_code_bytes).ok()?;
-                after
-            }
-            b'0'..=b'9' => digits_end(bytes, start)?,
-            b'{' => object_end(text, start)?,
-            _ => return None,
-        };
-        values[field] = &text[start..i];
-        i = skip_whitespace(bytes, i);
-        match bytes.get(i)? {
-            b',' => i = skip_whitespace(bytes, i + 1),
-            b'}' => break,
-            _ => return None,
-        }
-    }
-    if seen != (1 << FIELDS.len()) - 1 || skip_whitespace(bytes, i + 1) != bytes.len() {
+        object_end(text, start)
+    };
+    let end = read_object(text, start, &FIELDS, &mut values, &mut payload)?;
+    if values.iter().any(|v| v.is_empty()) || skip_whitespace(bytes, end) != bytes.len() {
         return None;
     }
     let [event_id, event_type, schema_version, occurred_at, source_app, department, structure_id, professional_id, payload] =
         values;
-    fn quoted(value: &str) -> Option<&str> {
-        value.strip_prefix('"')?.strip_suffix('"')
-    }
     Some(Wire {
         event_id: quoted(event_id)?,
         event_type: quoted(event_type)?,
@@ -175,96 +138,84 @@ fn read_wire(text: &str) -> Option<Wire<'_>> {
         structure_id: quoted(structure_id)?,
         professional_id: quoted(professional_id)?,
         payload: payload.starts_with('{').then_some(payload)?,
+        read,
     })
 }
 
-fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
-    while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
+/// The payload at `start` read strictly, with the index after it, for the most frequent types
+/// (given as the raw text of the envelope's `type` and `schema_version`): `contact.recorded`
+/// version 2 and `attendance.recorded`. `None` for other types, and when unsure (a `null`, a field
+/// missing or unknown, a code outside its taxonomy...): serde then reads the payload.
+fn typed_payload(
+    event_type: &str,
+    version: &str,
+    text: &str,
+    start: usize,
+) -> Option<(Payload, usize)> {
+    fn no_object(_: usize, _: &[&str], _: usize) -> Option<usize> {
+        None
     }
-    i
-}
-
-/// The string starting with the quote at `start`: its text, whether it holds only code bytes, and
-/// the index after its closing quote. `None` if there is no quote at `start`, or on an escape
-/// sequence, a control character or a missing closing quote.
-fn string(text: &str, start: usize) -> Option<(&str, bool, usize)> {
-    let bytes = text.as_bytes();
-    if bytes.get(start) != Some(&b'"') {
-        return None;
-    }
-    let mut only_code_bytes = true;
-    let mut end = start + 1;
-    loop {
-        match BYTE_CLASS[usize::from(*bytes.get(end)?)] {
-            CODE => {}
-            QUOTE => break,
-            OTHER => only_code_bytes = false,
-            _ => return None,
+    match (event_type, version) {
+        ("\"contact.recorded\"", "2") => {
+            const FIELDS: [&str; 10] = [
+                "youth",
+                "channel",
+                "initiated_by",
+                "visibility",
+                "in_permanence",
+                "permanence_id",
+                "themes",
+                "age_band",
+                "duration_minutes",
+                "response_delay_minutes",
+            ];
+            let mut v = [""; FIELDS.len()];
+            let end = read_object(text, start, &FIELDS, &mut v, &mut no_object)?;
+            let [youth, channel, initiated_by, visibility, in_permanence, permanence_id, themes, age_band, duration_minutes, response_delay_minutes] =
+                v;
+            let contact = ContactRecorded {
+                youth: YouthPseudonym(quoted(youth)?.to_owned()),
+                channel: Channel::from_code(quoted(channel)?)?,
+                initiated_by: Initiator::from_code(quoted(initiated_by)?)?,
+                visibility: Visibility::from_code(quoted(visibility)?)?,
+                in_permanence: boolean(in_permanence)?,
+                permanence_id: optional(permanence_id, |v| Some(LocalId(quoted(v)?.to_owned())))?,
+                themes: list(themes)?.map(Theme::from_code).collect::<Option<_>>()?,
+                age_band: AgeBand::from_code(quoted(age_band)?)?,
+                duration_minutes: duration_minutes.parse().ok()?,
+                response_delay_minutes: optional(response_delay_minutes, |v| v.parse().ok())?,
+            };
+            Some((Payload::ContactRecorded(contact), end))
         }
-        end += 1;
-    }
-    Some((&text[start + 1..end], only_code_bytes, end + 1))
-}
-
-/// The index after the JSON number at `start` if it is a plain integer (digits, no leading zero
-/// unless alone): anything else (a sign, a fraction, an exponent) is left to the full path.
-fn digits_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut end = start;
-    while bytes.get(end).is_some_and(u8::is_ascii_digit) {
-        end += 1;
-    }
-    let leading_zero = bytes[start] == b'0' && end - start > 1;
-    let continued = matches!(bytes.get(end), Some(b'.' | b'e' | b'E'));
-    (!leading_zero && !continued && end - start <= 4).then_some(end)
-}
-
-/// The index after the object whose opening brace is at `start`, a value of the envelope (nesting
-/// depth 1), running the privacy scan's string rule on its strings (keys attributed as by the full
-/// scan). Brackets are only counted: the object's syntax is checked by its typed reading.
-fn object_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    // Per open container: whether it is an object, and the key its values are attributed to.
-    let mut is_object = [false; MAX_DEPTH + 1];
-    let mut keys = [""; MAX_DEPTH + 1];
-    let mut depth = 1usize;
-    let mut expect_key = false;
-    let mut i = start;
-    loop {
-        match *bytes.get(i)? {
-            open @ (b'{' | b'[') => {
-                if depth == MAX_DEPTH {
-                    return None;
-                }
-                let inherited = keys[depth];
-                depth += 1;
-                is_object[depth] = open == b'{';
-                keys[depth] = if open == b'{' { "" } else { inherited };
-                expect_key = open == b'{';
-            }
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 1 {
-                    return Some(i + 1);
-                }
-                expect_key = false;
-            }
-            b',' => expect_key = is_object[depth],
-            b':' => expect_key = false,
-            b'"' => {
-                let (s, only_code_bytes, after) = string(text, i)?;
-                if expect_key {
-                    keys[depth] = s;
-                } else if check_scanned_string(s, "", keys[depth], only_code_bytes).is_err() {
-                    return None;
-                }
-                i = after;
-                continue;
-            }
-            _ => {}
+        ("\"attendance.recorded\"", "1") => {
+            const FIELDS: [&str; 4] = ["youth", "activity", "age_band", "new_to_structure"];
+            let mut v = [""; FIELDS.len()];
+            let end = read_object(text, start, &FIELDS, &mut v, &mut no_object)?;
+            let [youth, activity, age_band, new_to_structure] = v;
+            let attendance = AttendanceRecorded {
+                youth: YouthPseudonym(quoted(youth)?.to_owned()),
+                activity: ActivityKind::from_code(quoted(activity)?)?,
+                age_band: AgeBand::from_code(quoted(age_band)?)?,
+                new_to_structure: boolean(new_to_structure)?,
+            };
+            Some((Payload::AttendanceRecorded(attendance), end))
         }
-        i += 1;
+        _ => None,
     }
+}
+
+/// An optional field: absent (empty text) is `Some(None)`, present is read by `read`.
+fn optional<T>(value: &str, read: impl Fn(&str) -> Option<T>) -> Option<Option<T>> {
+    if value.is_empty() {
+        Some(None)
+    } else {
+        read(value).map(Some)
+    }
+}
+
+/// The items of a list value (`None` for any other value).
+fn list(value: &str) -> Option<impl Iterator<Item = &str>> {
+    value.starts_with('[').then(|| items(value))
 }
 
 #[cfg(test)]
@@ -324,5 +275,49 @@ mod tests {
         ] {
             assert!(read_wire(&unsure).is_none(), "{unsure}");
         }
+    }
+
+    #[test]
+    fn frequent_payloads_are_read_as_serde_reads_them() {
+        let contact = r#"{"youth":"yp1_0123456789abcdef0123456789abcdef","channel":"instagram","initiated_by":"youth","visibility":"private","in_permanence":true,"permanence_id":"perm-1","themes":["sante_physique","pratiques_numeriques"],"age_band":"18-21","duration_minutes":29,"response_delay_minutes":20160}"#;
+        let attendance = r#"{"youth":"yp1_0123456789abcdef0123456789abcdef","activity":"visit","age_band":"15-17","new_to_structure":false}"#;
+        let short = contact.replace(r#","permanence_id":"perm-1""#, "");
+        let short = short.replace(r#","response_delay_minutes":20160"#, "");
+        for (event_type, version, text) in [
+            ("contact.recorded", "2", contact.to_owned()),
+            (
+                "contact.recorded",
+                "2",
+                contact.replace(',', " ,\t").replace(':', ": "),
+            ),
+            ("contact.recorded", "2", short),
+            ("attendance.recorded", "1", attendance.to_owned()),
+        ] {
+            let quoted_type = format!("\"{event_type}\"");
+            let (read, end) = typed_payload(&quoted_type, version, &text, 0).unwrap();
+            assert_eq!(end, text.len(), "{text}");
+            let event_type = EventType::from_code(event_type).unwrap();
+            assert_eq!(
+                read,
+                Payload::from_json(event_type, &text).unwrap(),
+                "{text}"
+            );
+        }
+        for unsure in [
+            contact.replace(r#""perm-1""#, "null"),
+            contact.replace("29", "-29"),
+            contact.replace("29", "70000"),
+            contact.replace("instagram", "fax"),
+            contact.replace(r#","age_band":"18-21""#, ""),
+            contact.replace(r#""youth","#, r#""youth","extra":1,"#),
+            contact.replace("true", "1"),
+            contact.replace("sante_physique", "sante\\u005fphysique"),
+        ] {
+            assert!(
+                typed_payload("\"contact.recorded\"", "2", &unsure, 0).is_none(),
+                "{unsure}"
+            );
+        }
+        assert!(typed_payload("\"contact.recorded\"", "1", contact, 0).is_none());
     }
 }
