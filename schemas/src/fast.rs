@@ -18,7 +18,7 @@
 mod scan;
 
 use crate::check::{check_event, check_payload, event_id, TimeBounds};
-use crate::event::{Envelope, Event, EventType, Payload};
+use crate::event::{Envelope, Event, EventType, Payload, ENVELOPE_FIELDS};
 use crate::ids::*;
 use crate::payload::{AttendanceRecorded, ContactRecorded, ContactRecordedV1};
 use crate::taxonomy::{ActivityKind, AgeBand, Channel, Initiator, Theme, Visibility};
@@ -28,7 +28,7 @@ use scan::{boolean, items, object_end, quoted, read_object, skip_whitespace};
 struct Wire<'a> {
     event_id: &'a str,
     event_type: &'a str,
-    schema_version: u64,
+    schema_version: u16,
     occurred_at: &'a str,
     source_app: &'a str,
     department: &'a str,
@@ -47,7 +47,7 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
     if event_type == EventType::EventAmended {
         return None;
     }
-    let version = u16::try_from(wire.schema_version).ok()?;
+    let version = wire.schema_version;
     if !(1..=event_type.current_version()).contains(&version) {
         return None;
     }
@@ -81,18 +81,7 @@ pub(crate) fn accept(bounds: &TimeBounds, text: &str) -> Option<Event> {
     })
 }
 
-/// The envelope's fields, in the order of [`Wire`].
-const FIELDS: [&str; 9] = [
-    "event_id",
-    "type",
-    "schema_version",
-    "occurred_at",
-    "source_app",
-    "department",
-    "structure_id",
-    "professional_id",
-    "payload",
-];
+/// Indexes in [`ENVELOPE_FIELDS`], the order of [`Wire`].
 const TYPE: usize = 1;
 const VERSION: usize = 2;
 const PAYLOAD: usize = 8;
@@ -101,15 +90,15 @@ const PAYLOAD: usize = 8;
 /// string value, each with the key the full scan attributes it to (its field's name; for the items
 /// of a list, the list's field). Keys are left to the typed reading (see the module docs).
 ///
-/// The envelope itself is read strictly ([`read_object`]): each field of [`FIELDS`] once, a string
-/// for each but `schema_version` (digits) and `payload` (an object), nothing after it but
+/// The envelope itself is read strictly ([`read_object`]): each field of [`ENVELOPE_FIELDS`] once,
+/// a string for each but `schema_version` (digits) and `payload` (an object), nothing after it but
 /// whitespace. When the type and version come before the payload, as producers send them, a
 /// payload of [`typed_payload`] is read in the same pass; any other payload's syntax is left to its
 /// typed reading, which reads the text returned. `None`, so the full path decides, on anything
 /// else, and on nesting deeper than the privacy scan allows.
 fn read_wire(text: &str) -> Option<Wire<'_>> {
     let bytes = text.as_bytes();
-    let mut values = [""; FIELDS.len()];
+    let mut values = [""; ENVELOPE_FIELDS.len()];
     let mut read = None;
     let start = skip_whitespace(bytes, 0);
     let mut payload = |field: usize, values: &[&str], start: usize| {
@@ -122,7 +111,7 @@ fn read_wire(text: &str) -> Option<Wire<'_>> {
         }
         object_end(text, start)
     };
-    let end = read_object(text, start, &FIELDS, &mut values, &mut payload)?;
+    let end = read_object(text, start, ENVELOPE_FIELDS, &mut values, &mut payload)?;
     if values.iter().any(|v| v.is_empty()) || skip_whitespace(bytes, end) != bytes.len() {
         return None;
     }
@@ -180,7 +169,9 @@ fn typed_payload(
                 visibility: Visibility::from_code(quoted(visibility)?)?,
                 in_permanence: boolean(in_permanence)?,
                 permanence_id: optional(permanence_id, |v| Some(LocalId(quoted(v)?.to_owned())))?,
-                themes: list(themes)?.map(Theme::from_code).collect::<Option<_>>()?,
+                themes: items(themes)?
+                    .map(Theme::from_code)
+                    .collect::<Option<_>>()?,
                 age_band: AgeBand::from_code(quoted(age_band)?)?,
                 duration_minutes: duration_minutes.parse().ok()?,
                 response_delay_minutes: optional(response_delay_minutes, |v| v.parse().ok())?,
@@ -211,11 +202,6 @@ fn optional<T>(value: &str, read: impl Fn(&str) -> Option<T>) -> Option<Option<T
     } else {
         read(value).map(Some)
     }
-}
-
-/// The items of a list value (`None` for any other value).
-fn list(value: &str) -> Option<impl Iterator<Item = &str>> {
-    value.starts_with('[').then(|| items(value))
 }
 
 #[cfg(test)]

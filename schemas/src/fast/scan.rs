@@ -204,16 +204,17 @@ fn list_end(text: &str, start: usize, key: &str) -> Option<usize> {
     }
 }
 
-/// The items of a list that [`read_object`] read.
-pub(super) fn items(list: &str) -> impl Iterator<Item = &str> + '_ {
+/// The items of a list value that [`read_object`] read (`None` for any other value).
+pub(super) fn items(list: &str) -> Option<impl Iterator<Item = &str> + '_> {
     let bytes = list.as_bytes();
     let mut i = 1;
-    std::iter::from_fn(move || {
+    let items = std::iter::from_fn(move || {
         i = skip_whitespace(bytes, i);
         let (item, _, after) = string(list, i)?;
         i = skip_whitespace(bytes, after) + 1;
         Some(item)
-    })
+    });
+    list.starts_with('[').then_some(items)
 }
 
 /// The text of a string value that [`read_object`] read (`None` for any other value).
