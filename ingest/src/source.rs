@@ -116,18 +116,24 @@ pub fn ingest_ndjson(
             };
             let outcome = ingestor.push_validated(origin, &text[range.clone()], validated)?;
             report.count(&outcome);
-            if ingestor.is_full() && ingestor.commit("append")?.is_some() {
-                report.commits += 1;
+            if ingestor.is_full() {
+                commit(ingestor, &mut report)?;
             }
         }
         // A chunk's records are taken at once, so its age is checked once, after them.
-        if ingestor.is_due() && ingestor.commit("append")?.is_some() {
-            report.commits += 1;
+        if ingestor.is_due() {
+            commit(ingestor, &mut report)?;
         }
         progress(line_number as u64);
     }
+    commit(ingestor, &mut report)?;
+    Ok(report)
+}
+
+/// Commits the pending batch, counting the commit if there was one.
+fn commit(ingestor: &mut Ingestor, report: &mut RunReport) -> Result<()> {
     if ingestor.commit("append")?.is_some() {
         report.commits += 1;
     }
-    Ok(report)
+    Ok(())
 }
