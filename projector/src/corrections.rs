@@ -18,7 +18,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMicrosecondType};
 use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 use pdn_ingest::log::LogState;
 use pdn_ingest::rows::TableBuilder;
 use pdn_schemas::{EventType, Family, Validator};
@@ -324,9 +324,15 @@ pub(crate) async fn collect(
     sql: &str,
     context: &str,
 ) -> Result<Vec<RecordBatch>> {
-    let started = std::time::Instant::now();
     let frame = ctx.sql(sql).await.map_err(datafusion(context))?;
+    collect_frame(frame, context).await
+}
+
+/// Runs `frame`, logging (at debug level) how long it took and the rows it gave.
+pub(crate) async fn collect_frame(frame: DataFrame, context: &str) -> Result<Vec<RecordBatch>> {
+    let started = std::time::Instant::now();
     let batches = frame.collect().await.map_err(datafusion(context))?;
-    tracing::debug!(query = context, elapsed = ?started.elapsed(), "query ran");
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::debug!(query = context, rows, elapsed = ?started.elapsed(), "query ran");
     Ok(batches)
 }

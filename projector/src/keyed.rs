@@ -35,7 +35,7 @@ use datafusion::prelude::SessionContext;
 use pdn_ingest::log::FileEntry;
 use pdn_schemas::Family;
 
-use crate::corrections::{collect, Applied, Corrections};
+use crate::corrections::{collect, collect_frame, Applied, Corrections};
 use crate::error::{arrow, datafusion, Result};
 use crate::files::{events_over, Held};
 use crate::models::{Keys, Model};
@@ -253,13 +253,7 @@ async fn hold_sources(ctx: &SessionContext, model: &Model) -> Result<()> {
             .await
             .map_err(datafusion(context.as_str()))?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let started = std::time::Instant::now();
-        let batches = frame
-            .collect()
-            .await
-            .map_err(datafusion(context.as_str()))?;
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        tracing::debug!(query = context, rows, elapsed = ?started.elapsed(), "query ran");
+        let batches = collect_frame(frame, &context).await?;
         let held =
             MemTable::try_new(schema, vec![batches]).map_err(datafusion(context.as_str()))?;
         ctx.deregister_table(name)

@@ -506,9 +506,9 @@ pub(crate) async fn register_sources(
                 keyed::register_filtered(ctx, corrections, keys, family, raw, reuse).await?
             }
             None => {
-                let all = crate::corrections::all_rows;
+                let all = &crate::corrections::all_rows;
                 corrections
-                    .register_family_selected(ctx, family, family.name(), raw, &all, Some(reuse))
+                    .register_family_selected(ctx, family, family.name(), raw, all, Some(reuse))
                     .await?
             }
         };
