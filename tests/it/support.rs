@@ -41,9 +41,10 @@ pub fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().expect("pdn starts");
     assert!(
         out.status.success(),
-        "{cmd:?} failed ({}):\n{}",
+        "{cmd:?} failed ({}):\n{}{}",
         out.status,
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
     String::from_utf8(out.stdout).unwrap()
 }
