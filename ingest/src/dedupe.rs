@@ -19,7 +19,7 @@
 //! A month's files are those of the event tables and of `tombstones`, the ids of events erased on
 //! request or by retention: an erased event that an app re-sends is a duplicate, and stays erased.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
@@ -279,6 +279,37 @@ impl DedupeIndex {
             }
         }
         Ok(())
+    }
+
+    /// Of the ids of a pending `batch` (by month), counts those now in the store in the months of
+    /// `files` (just committed by other writers, and [absorbed](DedupeIndex::absorb)): events of
+    /// the batch that another writer stored after this index read their month. Returns the first
+    /// such month with its count, if any.
+    pub fn stored_meanwhile(
+        &mut self,
+        root: &Path,
+        state: &LogState,
+        files: &[FileEntry],
+        batch: &BTreeMap<Month, IdSet>,
+    ) -> Result<Option<(Month, usize)>> {
+        let months: BTreeSet<&str> = files
+            .iter()
+            .filter(|f| holds_ids(f))
+            .map(|f| f.partition.as_str())
+            .collect();
+        for month in months {
+            let Some(ids) = batch.get(month) else {
+                continue;
+            };
+            let mut stored = 0;
+            for &hash in ids {
+                stored += usize::from(self.contains(root, state, month, hash)?);
+            }
+            if stored > 0 {
+                return Ok(Some((month.to_owned(), stored)));
+            }
+        }
+        Ok(None)
     }
 
     fn evict(&mut self, keep: &str) {

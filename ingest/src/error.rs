@@ -40,6 +40,8 @@ pub enum IngestError {
         first: i64,
         committed: i64,
     },
+    #[error("{events} event(s) of this batch in {month} were committed by another writer after this one read the month's ids (the same events sent to two writers): nothing of the batch was committed; read its records again")]
+    DuplicateConflict { month: String, events: usize },
     #[error("cannot rewrite {path}: another writer removed it from the store (at or before version {version}); run the command again")]
     RewriteConflict { path: String, version: u64 },
     #[error("file {path} does not have the layout of its table: {reason}")]

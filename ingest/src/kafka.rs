@@ -190,7 +190,9 @@ fn seek(consumer: &BaseConsumer, topic: &str, partition: i32, offset: i64) {
 }
 
 /// Commits the pending batch to the lake, then its offsets to Kafka. A batch refused because
-/// another member committed those offsets first is discarded, and its partitions sought back.
+/// another writer committed those offsets first, or some of its events (a partition that moved
+/// between members), is discarded, and its partitions sought back: read again against the store
+/// as it now is.
 fn commit(
     ingestor: &mut Ingestor,
     consumer: &BaseConsumer,
@@ -217,11 +219,10 @@ fn commit(
             }
             Ok(())
         }
-        Err(IngestError::OffsetConflict { partition, .. }) => {
-            tracing::warn!(
-                partition,
-                "another member committed these offsets first: batch discarded, seeking back"
-            );
+        Err(
+            error @ (IngestError::OffsetConflict { .. } | IngestError::DuplicateConflict { .. }),
+        ) => {
+            tracing::warn!(%error, "batch discarded, seeking back to the lake's offsets");
             for (partition, first) in starts {
                 let target = ingestor.next_offset(&key, partition).unwrap_or(first);
                 seek(consumer, &source.topic, partition, target);

@@ -59,7 +59,7 @@ pub struct Lake {
     state: LogState,
     staging: PathBuf,
     _staging_lock: File,
-    /// Files other writers committed since the last [`Lake::commit`] returned them.
+    /// Files other writers committed since a [`Lake::commit_checked`] last showed them.
     unseen: Vec<FileEntry>,
 }
 
@@ -130,12 +130,6 @@ impl Lake {
     /// The state after the last commit this writer has seen.
     pub fn state(&self) -> &LogState {
         &self.state
-    }
-
-    /// The files other writers committed that this writer has folded into its state but not yet
-    /// handed out (to keep a deduplication cache up to date).
-    pub fn take_unseen(&mut self) -> Vec<FileEntry> {
-        std::mem::take(&mut self.unseen)
     }
 
     /// Folds in the commits other writers made since. Files a later commit removed (a compaction,
@@ -270,34 +264,30 @@ impl Lake {
     /// store (so two writers can never both commit the same records) and that the files it removes
     /// are still live (so two rewrites of the same file cannot both commit: the second would bring
     /// back rows the first removed, or duplicate them), claims the version, then moves its files
-    /// into place. Returns the commit; the files other writers committed meanwhile
-    /// are kept for [`Lake::take_unseen`].
+    /// into place.
     pub fn commit(&mut self, draft: CommitDraft, writer: &str) -> Result<Arc<Commit>> {
+        self.commit_checked(draft, writer, |_, _, _| Ok(()))
+    }
+
+    /// [`Lake::commit`], with `check` shown the files other writers committed since it was last
+    /// shown any (files a later commit removed left out), and the state they belong to, after
+    /// each read of the log and before each claim of a version: an error from it refuses the
+    /// commit. The version claimed is the one after every file `check` has seen, so what it
+    /// verified still holds when the commit lands. A refused draft's staged files are deleted.
+    pub fn commit_checked(
+        &mut self,
+        draft: CommitDraft,
+        writer: &str,
+        mut check: impl FnMut(&Path, &LogState, &[FileEntry]) -> Result<()>,
+    ) -> Result<Arc<Commit>> {
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             self.refresh()?;
-            for (source, partitions) in &draft.offsets {
-                for (&partition, range) in partitions {
-                    if let Some(next) = self.state.next_offset(source, partition) {
-                        if range.first != next {
-                            return Err(IngestError::OffsetConflict {
-                                source_key: source.clone(),
-                                partition,
-                                first: range.first,
-                                committed: next - 1,
-                            });
-                        }
-                    }
-                }
-            }
-            if let Some(gone) = draft
-                .remove
-                .iter()
-                .find(|path| !self.state.files.contains_key(*path))
-            {
-                return Err(IngestError::RewriteConflict {
-                    path: gone.clone(),
-                    version: self.state.version,
-                });
+            let refused = check(&self.root, &self.state, &std::mem::take(&mut self.unseen))
+                .err()
+                .or_else(|| self.conflict(&draft));
+            if let Some(error) = refused {
+                self.discard(&draft.files);
+                return Err(error);
             }
             let version = self.state.version + 1;
             let add = draft
@@ -342,9 +332,47 @@ impl Lake {
                 return Ok(Arc::new(commit));
             }
         }
+        self.discard(&draft.files);
         Err(IngestError::CommitContention {
             attempts: MAX_COMMIT_ATTEMPTS,
         })
+    }
+
+    /// Why `draft` cannot follow the state read last, if it cannot: a range of its offsets does
+    /// not start right after the store's, or a file it removes is no longer live.
+    fn conflict(&self, draft: &CommitDraft) -> Option<IngestError> {
+        for (source, partitions) in &draft.offsets {
+            for (&partition, range) in partitions {
+                if let Some(next) = self.state.next_offset(source, partition) {
+                    if range.first != next {
+                        return Some(IngestError::OffsetConflict {
+                            source_key: source.clone(),
+                            partition,
+                            first: range.first,
+                            committed: next - 1,
+                        });
+                    }
+                }
+            }
+        }
+        let gone = draft
+            .remove
+            .iter()
+            .find(|path| !self.state.files.contains_key(*path))?;
+        Some(IngestError::RewriteConflict {
+            path: gone.clone(),
+            version: self.state.version,
+        })
+    }
+
+    /// Deletes the staged files of a draft that will not be committed (what is left, if this
+    /// fails, goes with the staging folder when the writer stops).
+    fn discard(&self, files: &[StagedFile]) {
+        for file in files {
+            if let Err(error) = fs::remove_file(self.root.join(&file.staged)) {
+                tracing::debug!(file = %file.staged, %error, "staged file of a refused batch left");
+            }
+        }
     }
 }
 

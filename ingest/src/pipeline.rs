@@ -323,10 +323,19 @@ impl Ingestor {
             redriven: pending.redriven,
             ..CommitDraft::default()
         };
-        let committed = self.lake.commit(draft, &self.writer);
-        let foreign = self.lake.take_unseen();
-        self.dedupe.absorb(self.lake.root(), &foreign)?;
-        let commit = committed?;
+        // The ids of other writers' commits join the index, and the batch is refused if one of
+        // its events is among them (taken by two writers, stored first by the other): its source
+        // reads it again, and finds that event a duplicate.
+        let (dedupe, batch_ids) = (&mut self.dedupe, &pending.ids);
+        let commit = self
+            .lake
+            .commit_checked(draft, &self.writer, |root, state, foreign| {
+                dedupe.absorb(root, foreign)?;
+                match dedupe.stored_meanwhile(root, state, foreign, batch_ids)? {
+                    Some((month, events)) => Err(IngestError::DuplicateConflict { month, events }),
+                    None => Ok(()),
+                }
+            })?;
         for (month, ids) in pending.ids {
             self.dedupe.extend(&month, ids);
         }

@@ -8,7 +8,7 @@ use std::path::Path;
 use arrow::array::{Int32Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use pdn_ingest::lake::{readable, CommitDraft};
-use pdn_ingest::log::OffsetRange;
+use pdn_ingest::log::{FileEntry, LogState, OffsetRange};
 use pdn_ingest::{IngestError, Lake};
 
 fn batch(n: i32) -> RecordBatch {
@@ -66,8 +66,13 @@ fn offsets_already_committed_are_refused() {
     let d = draft(&a, 0, 9);
     a.commit(d, "a").unwrap();
     // b has not seen a's commit and tries the same records: refused, nothing written.
+    let mut shown = Vec::new();
+    let mut show = |_: &Path, _: &LogState, files: &[FileEntry]| {
+        shown.extend(files.iter().map(|f| f.path.clone()));
+        Ok(())
+    };
     let d = draft(&b, 5, 14);
-    match b.commit(d, "b") {
+    match b.commit_checked(d, "b", &mut show) {
         Err(IngestError::OffsetConflict {
             partition: 0,
             first: 5,
@@ -76,10 +81,14 @@ fn offsets_already_committed_are_refused() {
         }) => {}
         other => panic!("expected an offset conflict, got {other:?}"),
     }
+    assert!(
+        parquet_files(&dir.path().join("_pdn/staging")).is_empty(),
+        "the refused batch's staged file is deleted"
+    );
     let d = draft(&b, 10, 19);
-    let commit = b.commit(d, "b").unwrap();
+    let commit = b.commit_checked(d, "b", &mut show).unwrap();
     assert_eq!(commit.version, 2);
-    assert_eq!(b.take_unseen().len(), 1, "b learns of the file a committed");
+    assert_eq!(shown.len(), 1, "b is shown the file a committed, once");
     assert_eq!(b.state().next_offset("kafka:events", 0), Some(20));
     assert_eq!(parquet_files(&dir.path().join("events")).len(), 2);
 }
@@ -234,16 +243,19 @@ fn two_rewrites_of_the_same_file_cannot_both_commit() {
     a.commit(d, "a").unwrap();
     // b read the same file and rewrote it too: committing would hold its rows twice.
     let d = rewrite(&b);
-    match b.commit(d, "b") {
+    let mut shown = Vec::new();
+    let show = |_: &Path, _: &LogState, files: &[FileEntry]| {
+        shown.extend(files.iter().map(|f| f.path.clone()));
+        Ok(())
+    };
+    match b.commit_checked(d, "b", show) {
         Err(IngestError::RewriteConflict { path, version: 2 }) => assert_eq!(path, first),
         other => panic!("expected a rewrite conflict, got {other:?}"),
     }
     let state = pdn_ingest::lake::read_state(dir.path()).unwrap();
     assert_eq!((state.version, state.files.len()), (2, 1));
-    assert!(
-        b.take_unseen().iter().all(|f| f.path != first),
-        "a removed file stays unseen"
-    );
+    assert_eq!(shown.len(), 1, "b is shown the rewrite's file");
+    assert!(!shown.contains(&first), "a removed file is not shown");
 }
 
 /// Large files carry a bloom filter of `event_id` that answers "absent" for nearly every id they do
