@@ -294,6 +294,65 @@ fn collect_answers_202_once_events_are_committed_and_reports_duplicates() {
     assert_eq!(status["offsets"]["http:collector"]["0"], 151 + n - 100 - 1);
 }
 
+/// Waits until the collector holds at least `n` events not committed yet.
+fn wait_pending(collector: &Collector, n: f64) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while metric(collector, "pdn_collect_pending_events") < n {
+        assert!(Instant::now() < deadline, "{n} events never became pending");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn collect_answers_503_when_another_writer_stored_its_events_first_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lake, tokens) = (dir.path().join("lake"), dir.path().join("tokens.jsonl"));
+    let token = add_token(&tokens, "app-82", &["--department", "82"]);
+    let lines: Vec<String> = events(dir.path(), 2, 8).into_iter().take(2).collect();
+    // Batches of two events, never committed by age.
+    let collector = lake_collector(
+        dir.path(),
+        &lake,
+        &tokens,
+        &["--max-latency", "60m", "--max-batch-events", "2"],
+    );
+    let refused = std::thread::scope(|s| {
+        let first = s.spawn(|| ndjson(&collector, &token, &lines[..1]));
+        wait_pending(&collector, 1.0);
+        // The app also sent its event through a file ingest, which stores it first.
+        let file = dir.path().join("resent.ndjson");
+        std::fs::write(&file, format!("{}\n", lines[0])).unwrap();
+        ok(pdn()
+            .args(["ingest", "--now", NOW, "--lake"])
+            .arg(&lake)
+            .arg("--from")
+            .arg(&file));
+        // The second event fills the batch: its commit is refused, as it would store the first
+        // one twice.
+        let second = ndjson(&collector, &token, &lines[1..]);
+        [first.join().unwrap(), second]
+    });
+    for answer in &refused {
+        assert_eq!(answer.status, 503, "{}", answer.text);
+        assert_eq!(answer.json()["error"], "not_durable");
+    }
+    assert_eq!(
+        get(&collector, "/health").status,
+        200,
+        "the collector goes on"
+    );
+    // The app sends both again: the first is a duplicate, the second is stored.
+    let again = ndjson(&collector, &token, &lines);
+    assert_eq!(again.status, 202, "{}", again.text);
+    assert_eq!(again.json()["accepted"], 2);
+    assert_eq!(again.json()["duplicates"], 1);
+    collector.stop();
+    let status = lake_status(&lake);
+    assert_eq!(status["events"], 2);
+    assert_eq!(status["distinct_event_ids_verified"], 2);
+    assert_eq!(status["offsets"]["http:collector"]["0"], 1);
+}
+
 #[test]
 fn collect_refuses_a_request_with_an_invalid_event_whole_with_every_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -549,14 +608,7 @@ fn collect_bounds_bodies_batches_and_pending_events_and_commits_them_on_sigterm(
 
     let waiting = std::thread::scope(|s| {
         let first = s.spawn(|| ndjson(&collector, &token, &lines[..5]));
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while metric(&collector, "pdn_collect_pending_events") < 5.0 {
-            assert!(
-                Instant::now() < deadline,
-                "the first request never became pending"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        wait_pending(&collector, 5.0);
         // 5 pending + 5 more > 8: refused, and told when to come back.
         let busy = ndjson(&collector, &token, &lines[5..10]);
         assert_eq!(busy.status, 429, "{}", busy.text);

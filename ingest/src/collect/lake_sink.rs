@@ -16,7 +16,9 @@
 //! Any storage error stops the writer (crash-only): the requests it holds are answered 503, the
 //! collector shuts down and exits with the error, and its restart resumes from the store itself
 //! (nothing acknowledged is lost, nothing unacknowledged was half-stored, and the deduplication
-//! index is rebuilt from the files).
+//! index is rebuilt from the files). One refusal is not an error: a batch holding an event that
+//! another writer of the lake stored meanwhile; its requests are answered 503 and the writer goes
+//! on.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -250,10 +252,26 @@ impl Writer {
     }
 
     /// Commits the pending batch and answers the requests it holds.
+    ///
+    /// A batch refused because another writer stored some of its events meanwhile (sent to this
+    /// collector and to another writer of the lake) is not a storage failure: its requests are
+    /// answered 503, as nothing of them was stored, and their clients' retries find those events
+    /// duplicates; the collector goes on from the store's offsets.
     fn commit(&mut self) -> Result<()> {
         let started = Instant::now();
-        let Some(commit) = self.ingestor.commit("append")? else {
-            return Ok(());
+        let commit = match self.ingestor.commit("append") {
+            Ok(Some(commit)) => commit,
+            Ok(None) => return Ok(()),
+            Err(error @ IngestError::DuplicateConflict { .. }) => {
+                tracing::warn!(%error, requests = self.waiting.len(), "batch refused: 503, to be sent again");
+                let error = Arc::new(error);
+                for waiter in self.waiting.drain(..) {
+                    let _ = waiter.reply.send(Err(error.clone()));
+                }
+                self.next_offset = self.ingestor.next_offset(&self.source, 0).unwrap_or(0);
+                return Ok(());
+            }
+            Err(error) => return Err(error),
         };
         self.version
             .store(commit.version, std::sync::atomic::Ordering::Relaxed);
