@@ -79,7 +79,7 @@ impl LakeSink {
             ingestor.lake().state().version,
         ));
         let writer = Writer {
-            next_offset: ingestor.next_offset(&source, 0).unwrap_or(0),
+            next_offset: first_free_offset(&ingestor, &source),
             draining: false,
             ingestor,
             source,
@@ -179,6 +179,12 @@ impl LakeSink {
     }
 }
 
+/// The first offset of the collector's `source` that the store does not hold: where its records
+/// go on from, at start and after a refused batch.
+fn first_free_offset(ingestor: &Ingestor, source: &str) -> i64 {
+    ingestor.next_offset(source, 0).unwrap_or(0)
+}
+
 struct Writer {
     ingestor: Ingestor,
     source: String,
@@ -268,7 +274,7 @@ impl Writer {
                 for waiter in self.waiting.drain(..) {
                     let _ = waiter.reply.send(Err(error.clone()));
                 }
-                self.next_offset = self.ingestor.next_offset(&self.source, 0).unwrap_or(0);
+                self.next_offset = first_free_offset(&self.ingestor, &self.source);
                 return Ok(());
             }
             Err(error) => return Err(error),
