@@ -6,20 +6,20 @@
 -- them. Referrals go to services outside the network (destination types, not structures), so they
 -- are not edges. Sources: collaboration, accompaniment, initiative. Sorted by the key.
 WITH meeting_members AS (
-  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'structure' AS node_kind, unnest(structures) AS node
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'structure' AS node_kind, unnest(array_distinct(structures)) AS node
   FROM collaboration
   UNION ALL
-  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'professional', unnest(participants)
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'professional', unnest(array_distinct(participants))
   FROM collaboration
 ), partners AS (
   SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'co_accompaniment' AS kind, 'structure' AS node_kind,
-    structure_id AS node, unnest(co_structures) AS partner
+    structure_id AS node, unnest(array_distinct(co_structures)) AS partner
   FROM accompaniment WHERE event_type IN ('accompaniment.opened', 'accompaniment.updated')
   UNION ALL
-  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'co_accompaniment', 'professional', professional_id, unnest(co_professionals)
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'co_accompaniment', 'professional', professional_id, unnest(array_distinct(co_professionals))
   FROM accompaniment WHERE event_type IN ('accompaniment.opened', 'accompaniment.updated')
   UNION ALL
-  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'initiative', 'structure', structure_id, unnest(partner_structures)
+  SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT), 'initiative', 'structure', structure_id, unnest(array_distinct(partner_structures))
   FROM initiative
 ), pairs AS (
   SELECT a.department, a.year, 'meeting' AS kind, a.node_kind, a.node AS node_a, b.node AS node_b, a.event_id
@@ -30,8 +30,10 @@ WITH meeting_members AS (
   SELECT department, year, kind, node_kind, least(node, partner), greatest(node, partner), event_id
   FROM partners WHERE partner <> node
 )
--- The distinct events of each edge, then their count: a third less CPU than count(DISTINCT event_id).
+-- Each list is made distinct before it is unnested, so an event gives each of its edges once: the
+-- count of pairs is the count of distinct events, without a DISTINCT over (edge, event_id), which
+-- took two thirds of this query's CPU (794k pairs of a national year).
 SELECT department, year, node_kind, node_a, node_b, kind, count(*) AS weight
-FROM (SELECT DISTINCT department, year, node_kind, node_a, node_b, kind, event_id FROM pairs)
+FROM pairs
 GROUP BY department, year, node_kind, node_a, node_b, kind
 ORDER BY department, year, node_kind, node_a, node_b, kind
