@@ -110,7 +110,9 @@ pub fn events_over<'a>(
 }
 
 /// Every row of `files` of the lake at `root`, read as `schema` (the schema they were written
-/// with), as one batch; an empty batch when there is no file.
+/// with), as one batch; an empty batch when there is no file. Each file is decoded as one batch
+/// (its row count as the batch size): the rows are copied once, not gathered from batches of
+/// the reader's default 1,024 rows and joined.
 pub fn read_all<'a>(
     root: &Path,
     files: impl IntoIterator<Item = &'a FileEntry>,
@@ -125,7 +127,10 @@ pub fn read_all<'a>(
             source,
         })?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
-            .and_then(|builder| builder.build())
+            .and_then(|builder| {
+                let rows = builder.metadata().file_metadata().num_rows();
+                builder.with_batch_size(rows.max(1) as usize).build()
+            })
             .map_err(|e| DataFusionError::ParquetError(Box::new(e)))
             .map_err(datafusion(context()))?;
         for batch in reader {
@@ -133,5 +138,12 @@ pub fn read_all<'a>(
             batches.push(batch);
         }
     }
-    concat_batches(schema, &batches).map_err(arrow("joining the rows of a model's files"))
+    match <[RecordBatch; 1]>::try_from(batches) {
+        Ok([batch]) => batch
+            .with_schema(schema.clone())
+            .map_err(arrow("reading a model's file as its schema")),
+        Err(batches) => {
+            concat_batches(schema, &batches).map_err(arrow("joining the rows of a model's files"))
+        }
+    }
 }

@@ -24,10 +24,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
-use datafusion::arrow::compute::{
-    cast, concat_batches, filter_record_batch, take_record_batch, SortOptions,
-};
+use datafusion::arrow::array::{make_array, ArrayRef, MutableArrayData, RecordBatch};
+use datafusion::arrow::compute::{cast, concat_batches, SortOptions};
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
 use datafusion::datasource::{MemTable, TableProvider};
@@ -128,8 +126,20 @@ pub async fn compute(
     let applied = register_sources(&ctx, root, inputs, model, partition, Some(keys)).await?;
     hold_sources(&ctx, model).await?;
     let fresh = run_model(&ctx, inputs, model, partition).await?;
+    let started = std::time::Instant::now();
     let old = crate::files::read_all(root, old(), schema)?;
+    let read = started.elapsed();
     let rows = merge(keys, schema, &old, &fresh, &touched)?;
+    let merged = started.elapsed() - read;
+    let kept = old.num_rows();
+    tracing::debug!(
+        model = model.name,
+        partition,
+        kept,
+        ?read,
+        ?merged,
+        "old rows merged"
+    );
     Ok(Keyed::Rows { rows, applied, old })
 }
 
@@ -266,6 +276,11 @@ async fn hold_sources(ctx: &SessionContext, model: &Model) -> Result<()> {
 
 /// The partition's rows: the `old` rows of untouched keys and the `fresh` rows of touched keys,
 /// sorted by the model's order.
+///
+/// Both are sorted by the model's order (the old rows as their file was written, the fresh ones
+/// by the query's `ORDER BY`), the key columns are a prefix of that order, and the two sets never
+/// share a key: comparing keys alone places every row, and one linear merge gives what a full
+/// sort would. The output is copied once, by runs of consecutive rows of either side.
 fn merge(
     keys: &Keys,
     schema: &SchemaRef,
@@ -274,12 +289,16 @@ fn merge(
     touched: &RecordBatch,
 ) -> Result<RecordBatch> {
     let context = "merging the recomputed keys with the kept rows";
+    let ascending = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
     let converter = RowConverter::new(
         touched
             .schema()
             .fields()
             .iter()
-            .map(|f| SortField::new(f.data_type().clone()))
+            .map(|f| SortField::new_with_options(f.data_type().clone(), ascending))
             .collect(),
     )
     .map_err(arrow(context))?;
@@ -287,51 +306,56 @@ fn merge(
         .convert_columns(touched.columns())
         .map_err(arrow(context))?;
     let set: HashSet<&[u8]> = touched_rows.iter().map(|r| r.data()).collect();
-    let named = |batch: &RecordBatch| -> Result<BooleanArray> {
+    let keys_of = |batch: &RecordBatch| -> Result<Rows> {
         let columns = key_columns(keys, batch, touched.schema_ref())?;
-        let rows: Rows = converter
-            .convert_columns(&columns)
-            .map_err(arrow(context))?;
-        Ok(rows.iter().map(|r| Some(set.contains(r.data()))).collect())
+        converter.convert_columns(&columns).map_err(arrow(context))
     };
-    let untouched = datafusion::arrow::compute::not(&named(old)?).map_err(arrow(context))?;
-    let kept = filter_record_batch(old, &untouched).map_err(arrow(context))?;
-    let recomputed = filter_record_batch(fresh, &named(fresh)?).map_err(arrow(context))?;
-    let split = kept.num_rows();
-    let all = concat_batches(schema, &[kept, recomputed]).map_err(arrow(context))?;
-    // Both runs are sorted by the model's order (the kept rows as their file was written, the
-    // recomputed ones by the query's ORDER BY), and that order is a unique key whose keys the two
-    // runs never share: one linear merge gives what a full sort would.
-    let order = keys
-        .order
-        .iter()
+    let (old_keys, fresh_keys) = (keys_of(old)?, keys_of(fresh)?);
+    let mut fresh_rows = (0..fresh.num_rows())
+        .filter(|&i| set.contains(fresh_keys.row(i).data()))
+        .peekable();
+    let mut runs = Runs::default();
+    for (i, key) in old_keys.iter().enumerate() {
+        if set.contains(key.data()) {
+            continue;
+        }
+        while let Some(f) = fresh_rows.next_if(|&f| fresh_keys.row(f) < key) {
+            runs.push(FRESH, f);
+        }
+        runs.push(OLD, i);
+    }
+    fresh_rows.for_each(|f| runs.push(FRESH, f));
+    let columns = (0..schema.fields().len())
         .map(|c| {
-            let index = schema.index_of(c).map_err(arrow(context))?;
-            Ok(all.column(index).clone())
+            let sides = [old.column(c).to_data(), fresh.column(c).to_data()];
+            let mut out = MutableArrayData::new(sides.iter().collect(), false, runs.rows);
+            for &(side, start, end) in &runs.list {
+                out.try_extend(side, start, end).map_err(arrow(context))?;
+            }
+            Ok(make_array(out.freeze()))
         })
         .collect::<Result<Vec<ArrayRef>>>()?;
-    let ascending = SortOptions {
-        descending: false,
-        nulls_first: false,
-    };
-    let rows = RowConverter::new(
-        order
-            .iter()
-            .map(|a| SortField::new_with_options(a.data_type().clone(), ascending))
-            .collect(),
-    )
-    .and_then(|converter| converter.convert_columns(&order))
-    .map_err(arrow(context))?;
-    let (mut left, mut right) = (0, split);
-    let mut indices = Vec::with_capacity(all.num_rows());
-    while left < split || right < all.num_rows() {
-        let take_right =
-            left == split || (right < all.num_rows() && rows.row(right) < rows.row(left));
-        let next = if take_right { &mut right } else { &mut left };
-        indices.push(*next as u32);
-        *next += 1;
+    RecordBatch::try_new(schema.clone(), columns).map_err(arrow(context))
+}
+
+const OLD: usize = 0;
+const FRESH: usize = 1;
+
+/// Runs of consecutive rows of one side of a merge: (side, first row, row after the last).
+#[derive(Default)]
+struct Runs {
+    list: Vec<(usize, usize, usize)>,
+    rows: usize,
+}
+
+impl Runs {
+    fn push(&mut self, side: usize, row: usize) {
+        self.rows += 1;
+        match self.list.last_mut() {
+            Some((s, _, end)) if *s == side && *end == row => *end += 1,
+            _ => self.list.push((side, row, row + 1)),
+        }
     }
-    take_record_batch(&all, &UInt32Array::from(indices)).map_err(arrow(context))
 }
 
 /// The key columns of `batch` (rows of the model), cast to the touched keys' types.

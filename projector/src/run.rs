@@ -148,9 +148,19 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
             );
             if batch.num_rows() > 0 {
                 report.rows += batch.num_rows() as u64;
+                let started = std::time::Instant::now();
                 draft
                     .files
                     .push(lake.stage(&model.table(), partition, &batch, None)?);
+                let elapsed = started.elapsed();
+                let rows = batch.num_rows();
+                tracing::debug!(
+                    model = model.name,
+                    partition,
+                    rows,
+                    ?elapsed,
+                    "model file written"
+                );
             }
             if model.scope == Scope::Whole {
                 recomputed.insert(model.name, vec![batch]);
