@@ -385,3 +385,91 @@ fn key_schema(keys: &Keys, schema: &SchemaRef) -> Result<SchemaRef> {
         .collect::<Result<Vec<_>>>()?;
     Ok(Arc::new(Schema::new(fields)))
 }
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Array, Int32Array, ListArray, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Int32Type};
+
+    use super::*;
+
+    const KEYS: Keys = Keys {
+        columns: &["youth"],
+        order: &["youth", "month"],
+        of_events: &[],
+    };
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("youth", DataType::Utf8, true),
+            Field::new("month", DataType::Int32, false),
+            Field::new_list(
+                "contacts",
+                Field::new_list_field(DataType::Int32, true),
+                true,
+            ),
+        ]))
+    }
+
+    /// Rows (youth, month, contacts), in this order.
+    fn rows(rows: &[(Option<&str>, i32, &[i32])]) -> RecordBatch {
+        let youths: StringArray = rows.iter().map(|r| r.0).collect();
+        let months: Int32Array = rows.iter().map(|r| r.1).collect();
+        let contacts = ListArray::from_iter_primitive::<Int32Type, _, _>(
+            rows.iter().map(|r| Some(r.2.iter().map(|&c| Some(c)))),
+        );
+        RecordBatch::try_new(
+            schema(),
+            vec![Arc::new(youths), Arc::new(months), Arc::new(contacts)],
+        )
+        .unwrap()
+    }
+
+    fn touched(youths: &[Option<&str>]) -> RecordBatch {
+        let schema = key_schema(&KEYS, &schema()).unwrap();
+        let column: StringArray = youths.iter().copied().collect();
+        RecordBatch::try_new(schema, vec![Arc::new(column)]).unwrap()
+    }
+
+    #[test]
+    fn merge_keeps_untouched_rows_and_places_the_recomputed_ones_in_order() {
+        let old = rows(&[
+            (Some("a"), 1, &[1]),
+            (Some("b"), 1, &[2]),
+            (Some("b"), 2, &[3, 4]),
+            (Some("d"), 1, &[5]),
+            (Some("f"), 1, &[]),
+            (None, 1, &[6]),
+        ]);
+        // Recomputed for the touched `b`, `c` (new), `g` (new, last) and null; `e` is a key the
+        // touched events also name but that is not touched: its row is partial and dropped.
+        let fresh = rows(&[
+            (Some("b"), 2, &[3, 4, 7]),
+            (Some("c"), 1, &[8]),
+            (Some("e"), 1, &[9]),
+            (Some("g"), 1, &[10]),
+            (None, 1, &[6, 11]),
+        ]);
+        let touched = touched(&[Some("g"), Some("b"), None, Some("c")]);
+        let merged = merge(&KEYS, &schema(), &old, &fresh, &touched).unwrap();
+        let expected = rows(&[
+            (Some("a"), 1, &[1]),
+            (Some("b"), 2, &[3, 4, 7]),
+            (Some("c"), 1, &[8]),
+            (Some("d"), 1, &[5]),
+            (Some("f"), 1, &[]),
+            (Some("g"), 1, &[10]),
+            (None, 1, &[6, 11]),
+        ]);
+        assert_eq!(merged, expected);
+        assert_eq!(merged.column(2).null_count(), 0);
+    }
+
+    #[test]
+    fn merge_into_an_empty_partition_gives_the_recomputed_rows() {
+        let fresh = rows(&[(Some("a"), 1, &[1]), (Some("b"), 1, &[2])]);
+        let touched = touched(&[Some("a"), Some("b")]);
+        let merged = merge(&KEYS, &schema(), &rows(&[]), &fresh, &touched).unwrap();
+        assert_eq!(merged, fresh);
+    }
+}
