@@ -39,11 +39,17 @@ pub const TOMBSTONES: &str = "tombstones";
 /// The audit trail of erasures, one JSON object a line, relative to the lake root.
 pub const AUDIT_FILE: &str = "_pdn/audit.jsonl";
 
-/// Reads a whole Parquet file of the lake: its schema and its rows.
+/// Reads a whole Parquet file of the lake: its schema and its rows, decoded as one batch (its row
+/// count as the batch size) rather than the reader's default batches of 1,024 rows, which the
+/// callers join anyway.
 pub(crate) fn read_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let builder = open_parquet(path)?;
     let schema = builder.schema().clone();
-    let reader = builder.build().map_err(parquet_error(path))?;
+    let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
+    let reader = builder
+        .with_batch_size(rows)
+        .build()
+        .map_err(parquet_error(path))?;
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(decoding(path))?;
