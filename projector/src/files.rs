@@ -16,11 +16,10 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::error::DataFusionError;
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::prelude::{col, SessionConfig, SessionContext};
 use pdn_ingest::lake::readable;
 use pdn_ingest::log::FileEntry;
+use pdn_ingest::maintenance::read_batches;
 use pdn_ingest::IngestError;
 use pdn_schemas::Family;
 
@@ -111,8 +110,7 @@ pub fn events_over<'a>(
 
 /// Every row of `files` of the lake at `root`, read as `schema` (the schema they were written
 /// with), as one batch; an empty batch when there is no file. Each file is decoded as one batch
-/// (its row count as the batch size): the rows are copied once, not gathered from batches of
-/// the reader's default 1,024 rows and joined.
+/// ([`read_batches`]), so one file's rows are not copied again when joined.
 pub fn read_all<'a>(
     root: &Path,
     files: impl IntoIterator<Item = &'a FileEntry>,
@@ -120,30 +118,8 @@ pub fn read_all<'a>(
 ) -> Result<RecordBatch> {
     let mut batches = Vec::new();
     for file in files {
-        let path = readable(root, file)?;
-        let context = || format!("reading {}", path.display());
-        let opened = std::fs::File::open(&path).map_err(|source| IngestError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(opened)
-            .and_then(|builder| {
-                let rows = builder.metadata().file_metadata().num_rows();
-                builder.with_batch_size(rows.max(1) as usize).build()
-            })
-            .map_err(|e| DataFusionError::ParquetError(Box::new(e)))
-            .map_err(datafusion(context()))?;
-        for batch in reader {
-            let batch = batch.map_err(arrow(context()))?;
-            batches.push(batch);
-        }
+        let (_, rows) = read_batches(&readable(root, file)?)?;
+        batches.extend(rows);
     }
-    match <[RecordBatch; 1]>::try_from(batches) {
-        Ok([batch]) => batch
-            .with_schema(schema.clone())
-            .map_err(arrow("reading a model's file as its schema")),
-        Err(batches) => {
-            concat_batches(schema, &batches).map_err(arrow("joining the rows of a model's files"))
-        }
-    }
+    concat_batches(schema, &batches).map_err(arrow("joining the rows of a model's files"))
 }

@@ -42,7 +42,7 @@ pub const AUDIT_FILE: &str = "_pdn/audit.jsonl";
 /// Reads a whole Parquet file of the lake: its schema and its rows, decoded as one batch (its row
 /// count as the batch size) rather than the reader's default batches of 1,024 rows, which the
 /// callers join anyway.
-pub(crate) fn read_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+pub fn read_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let builder = open_parquet(path)?;
     let schema = builder.schema().clone();
     let rows = builder.metadata().file_metadata().num_rows().max(1) as usize;
