@@ -4,7 +4,10 @@
 -- (an accompaniment's structure or professional and a co-accompanying one), 'initiative' (an
 -- initiative's structure and a partner structure). weight: the number of distinct events joining
 -- them. Referrals go to services outside the network (destination types, not structures), so they
--- are not edges. Sources: collaboration, accompaniment, initiative. Sorted by the key.
+-- are not edges. Monthly: one file per UTC month partition of the events, so an edge has a row in
+-- each month an event makes it; each event lies in one partition, so the year's weight is the sum
+-- of its rows (aggregate with GROUP BY), and one more day recomputes one month, not the year.
+-- Sources: collaboration, accompaniment, initiative. Sorted by the key.
 WITH meeting_members AS (
   SELECT event_id, department, CAST(date_part('year', to_timestamp_micros(CAST(occurred_at AS BIGINT) + CAST(utc_offset_minutes AS BIGINT) * 60000000)) AS INT) AS year, 'structure' AS node_kind, unnest(array_distinct(structures)) AS node
   FROM collaboration

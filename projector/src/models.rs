@@ -12,7 +12,9 @@ use pdn_schemas::Family;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// One file per UTC month partition of the event tables (`year=YYYY/month=MM`), computed from
-    /// that partition of its sources: for the high-volume facts (contacts, attendances).
+    /// that partition of its sources: for the high-volume facts (contacts, attendances) and for
+    /// what adds up over months (the collaboration graph's weights), so that one more day
+    /// recomputes one month and not the history.
     Monthly,
     /// One file (partition [`WHOLE`]) computed from every event of its sources: for the state
     /// machines and the reference state, whose families are small and whose keys span months.
@@ -187,7 +189,7 @@ pub const MODELS: &[Model] = &[
     ),
     model!(
         "collaboration_edges",
-        Whole,
+        Monthly,
         [Collaboration, Accompaniment, Initiative],
         []
     ),

@@ -360,7 +360,10 @@ impl Changes {
             }
             Scope::Monthly => {
                 let mut partitions = BTreeSet::new();
-                let all = self.everything || uses_changed;
+                // A file of the partition `WHOLE` was written while the model was whole: every
+                // partition is recomputed, which removes it (it holds no month).
+                let relaid = state.files_of(&model.table()).any(|f| f.partition == WHOLE);
+                let all = self.everything || uses_changed || relaid;
                 for family in model.sources {
                     if all {
                         let table = format!("events/{}", family.name());

@@ -9,8 +9,9 @@ use chrono::{TimeZone, Utc};
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::prelude::SessionContext;
+use pdn_ingest::lake::CommitDraft;
 use pdn_ingest::{ingest_ndjson, BatchConfig, Ingestor, Lake};
-use pdn_projector::models::MODELS;
+use pdn_projector::models::{MODELS, WHOLE};
 use pdn_projector::{files::table_over, project};
 use pdn_schemas::Validator;
 
@@ -388,5 +389,45 @@ async fn models_reproduce_the_generators_truth() {
     assert_eq!(
         one("SELECT 'all', sum(invalid_transitions) FROM referrals").await,
         0
+    );
+}
+
+/// `collaboration_edges` was a whole model (one file, partition `all`) before it became monthly: a
+/// lake projected then still holds that file, and the next run replaces it with the monthly files a
+/// rebuild writes (else its rows would count twice).
+#[tokio::test]
+async fn a_monthly_model_written_whole_is_relaid_by_the_next_run() {
+    let (lines, _) = generate(two_years());
+    let (first, rest) = lines.split_at(lines.len() / 2);
+    let lake = tempfile::tempdir().unwrap();
+    ingest(lake.path(), first, "file:first", 1_000);
+    project(lake.path(), false).await.unwrap();
+
+    let mut writer = Lake::open(lake.path()).unwrap();
+    let state = writer.state().clone();
+    let table = "models/collaboration_edges";
+    let months: Vec<_> = state.files_of(table).cloned().collect();
+    assert!(months.len() > 1, "one file per month");
+    let model = pdn_projector::models::model("collaboration_edges").unwrap();
+    let schema = pdn_projector::schema::of(model).await.unwrap();
+    let batch = pdn_projector::files::read_all(lake.path(), &months, &schema).unwrap();
+    let whole = writer.stage(table, WHOLE, &batch, None).unwrap();
+    let draft = CommitDraft {
+        operation: "project".into(),
+        files: vec![whole],
+        remove: months.iter().map(|f| f.path.clone()).collect(),
+        ..CommitDraft::default()
+    };
+    writer.commit(draft, "an earlier projector").unwrap();
+
+    ingest(lake.path(), rest, "file:rest", 1_000);
+    project(lake.path(), false).await.unwrap();
+    let rebuilt = tempfile::tempdir().unwrap();
+    ingest(rebuilt.path(), &lines, "file:all", 2_000);
+    project(rebuilt.path(), true).await.unwrap();
+    assert_same_files(
+        &model_files(lake.path()),
+        &model_files(rebuilt.path()),
+        "after the whole file",
     );
 }
