@@ -47,14 +47,17 @@ pub struct Applied {
 }
 
 impl Corrections {
-    /// Reads the deciding correction of each target from the table `correction_raw` of `ctx`.
-    pub async fn load(ctx: &SessionContext) -> Result<Corrections> {
-        let sql = "SELECT target_event_id, event_type, target_type, replacement_json FROM ( \
-                     SELECT target_event_id, event_type, target_type, replacement_json, \
-                       row_number() OVER (PARTITION BY target_event_id \
-                                          ORDER BY occurred_at DESC, event_id DESC) AS latest \
-                     FROM correction_raw) WHERE latest = 1";
-        let batches = collect(ctx, sql, "reading the corrections").await?;
+    /// Reads the deciding correction of each target from `corrections` (a table, or a query in
+    /// parentheses, of correction events in `ctx`).
+    async fn load(ctx: &SessionContext, corrections: &str) -> Result<Corrections> {
+        let sql = format!(
+            "SELECT target_event_id, event_type, target_type, replacement_json FROM ( \
+               SELECT target_event_id, event_type, target_type, replacement_json, \
+                 row_number() OVER (PARTITION BY target_event_id \
+                                    ORDER BY occurred_at DESC, event_id DESC) AS latest \
+               FROM {corrections}) WHERE latest = 1"
+        );
+        let batches = collect(ctx, &sql, "reading the corrections").await?;
         let mut corrections = Corrections::default();
         for batch in &batches {
             let [target, kind, target_type, replacement] =
@@ -97,7 +100,48 @@ impl Corrections {
         let ctx = crate::files::session();
         let provider = events_over(root, version, Family::Correction, files)?;
         register(&ctx, "correction_raw", provider)?;
-        Corrections::load(&ctx).await
+        Corrections::load(&ctx, "correction_raw").await
+    }
+
+    /// The deciding corrections of the whole log of the lake at `root`, at `state`; and those of
+    /// the events `targets` before the correction events of the files `new` were committed (the
+    /// corrections a keyed run undoes: `crate::keyed`). The correction files are read once.
+    pub async fn of_lake_and_before(
+        root: &Path,
+        state: &LogState,
+        new: &BTreeSet<&String>,
+        targets: &[String],
+    ) -> Result<(Corrections, Corrections)> {
+        let ctx = crate::files::session();
+        let table = format!("events/{}", Family::Correction.name());
+        let (fresh, old): (Vec<_>, Vec<_>) =
+            state.files_of(&table).partition(|f| new.contains(&f.path));
+        for (name, files) in [("correction_old", old), ("correction_new", fresh)] {
+            let provider = events_over(root, state.version, Family::Correction, files)?;
+            let context = format!("reading the corrections ({name})");
+            let frame = ctx
+                .read_table(provider)
+                .map_err(datafusion(context.as_str()))?;
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let rows = collect_frame(frame, &context).await?;
+            let held = MemTable::try_new(schema, vec![rows]).map_err(datafusion(context))?;
+            register(&ctx, name, Arc::new(held))?;
+        }
+        let now = Corrections::load(
+            &ctx,
+            "(SELECT * FROM correction_old UNION ALL SELECT * FROM correction_new)",
+        )
+        .await?;
+        let ids: Vec<&str> = targets.iter().map(String::as_str).collect();
+        ctx.register_table("targets", ids_table(&ids)?)
+            .map_err(datafusion("registering the corrected event ids"))?;
+        let before = Corrections::load(
+            &ctx,
+            "(SELECT * FROM correction_old \
+              WHERE target_event_id IN (SELECT event_id FROM targets))",
+        )
+        .await?;
+        Ok((now, before))
     }
 
     /// Whether no event is corrected.

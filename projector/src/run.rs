@@ -69,20 +69,19 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
     if !changes.any() && !changes.foreign {
         return Ok(report);
     }
-    let corrections = Corrections::of_lake(root, &state).await?;
-    let previous = match changes.new_corrections() {
-        [] => None,
+    let (corrections, previous) = match changes.new_corrections() {
+        [] => (Corrections::of_lake(root, &state).await?, None),
         new if new.iter().any(|f| !state.files.contains_key(&f.path)) => {
             // New corrections compacted with older ones: the corrections before the run are not
             // told apart; recompute whole partitions.
             changes.keyable = false;
-            None
+            (Corrections::of_lake(root, &state).await?, None)
         }
         new => {
             let new: BTreeSet<&String> = new.iter().map(|f| &f.path).collect();
-            let table = format!("events/{}", Family::Correction.name());
-            let before = state.files_of(&table).filter(|f| !new.contains(&f.path));
-            Some(Corrections::of_files(root, state.version, before).await?)
+            let (now, before) =
+                Corrections::of_lake_and_before(root, &state, &new, &changes.targets).await?;
+            (now, Some(before))
         }
     };
     let mut draft = CommitDraft {
@@ -469,6 +468,8 @@ fn holds(
 pub(crate) struct Inputs<'a> {
     pub state: &'a LogState,
     pub corrections: &'a Corrections,
+    /// The deciding corrections before the run of the events `targets`, the only events they are
+    /// applied to.
     pub previous: &'a Corrections,
     pub targets: &'a [String],
     /// The corrected events of each family's partition, once looked for.
