@@ -145,6 +145,8 @@ pub async fn compute(
 
 /// The raw events of `family` in `partition` that the run's new corrections target (the table
 /// `targets` of `ctx`), read once per run: every model reading these events gets the same rows.
+/// Only the files of the months holding them are read (a whole model's family has files of every
+/// month).
 async fn targeted_rows(
     ctx: &SessionContext,
     root: &Path,
@@ -158,7 +160,9 @@ async fn targeted_rows(
     if let Some(batches) = inputs.targeted.get(&files_name) {
         return Ok(batches);
     }
-    let files = model.reads(inputs.state, family, partition);
+    let files = model
+        .reads(inputs.state, family, partition)
+        .filter(|f| inputs.target_months.contains(&f.partition));
     ctx.register_table(
         format!("{name}_partition"),
         events_over(root, inputs.state.version, family, files)?,

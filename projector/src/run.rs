@@ -102,6 +102,7 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
                 corrections: &corrections,
                 previous: previous.as_ref().unwrap_or(&corrections),
                 targets: &changes.targets,
+                target_months: &changes.corrected,
                 corrected: &corrected,
                 targeted: &targeted,
                 recomputed: &recomputed,
@@ -472,6 +473,8 @@ pub(crate) struct Inputs<'a> {
     /// applied to.
     pub previous: &'a Corrections,
     pub targets: &'a [String],
+    /// The month partitions holding the events `targets` names (of any family).
+    pub target_months: &'a BTreeSet<String>,
     /// The corrected events of each family's partition, once looked for.
     pub corrected: &'a Held,
     /// The raw events `targets` names in each family's partition, once read (`crate::keyed`).
