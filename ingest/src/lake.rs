@@ -273,7 +273,9 @@ impl Lake {
     /// shown any (files a later commit removed left out), and the state they belong to, after
     /// each read of the log and before each claim of a version: an error from it refuses the
     /// commit. The version claimed is the one after every file `check` has seen, so what it
-    /// verified still holds when the commit lands. A refused draft's staged files are deleted.
+    /// verified still holds when the commit lands. A refused draft's staged files are deleted, as
+    /// are those of a draft the log could not be read for. (An error while claiming the version
+    /// leaves them: the claim may have landed, and the next writer to open the lake moves them.)
     pub fn commit_checked(
         &mut self,
         draft: CommitDraft,
@@ -281,10 +283,14 @@ impl Lake {
         mut check: impl FnMut(&Path, &LogState, &[FileEntry]) -> Result<()>,
     ) -> Result<Arc<Commit>> {
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
-            self.refresh()?;
-            let refused = check(&self.root, &self.state, &std::mem::take(&mut self.unseen))
-                .err()
-                .or_else(|| self.conflict(&draft));
+            // No attempt of this draft has landed yet (each lost its race): its staged files are
+            // deleted on any refusal, the log's own errors included.
+            let refused = match self.refresh() {
+                Err(error) => Some(error),
+                Ok(()) => check(&self.root, &self.state, &std::mem::take(&mut self.unseen))
+                    .err()
+                    .or_else(|| self.conflict(&draft)),
+            };
             if let Some(error) = refused {
                 self.discard(&draft.files);
                 return Err(error);

@@ -93,6 +93,27 @@ fn offsets_already_committed_are_refused() {
     assert_eq!(parquet_files(&dir.path().join("events")).len(), 2);
 }
 
+/// A log that cannot be read (here, another writer's commit file is not a commit) refuses the
+/// commit, and the draft's staged file is deleted, not left in the staging folder.
+#[test]
+fn a_log_that_cannot_be_read_refuses_the_commit_and_deletes_the_staged_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lake = Lake::open(dir.path()).unwrap();
+    let d = draft(&lake, 0, 9);
+    assert_eq!(parquet_files(&dir.path().join("_pdn/staging")).len(), 1);
+    let next = dir.path().join(format!("_pdn/log/{:020}.json", 1));
+    std::fs::write(&next, b"not a commit").unwrap();
+    match lake.commit(d, "a") {
+        Err(IngestError::CorruptLog { path, .. }) => assert_eq!(path, next),
+        other => panic!("expected a corrupt log, got {other:?}"),
+    }
+    assert!(
+        parquet_files(&dir.path().join("_pdn/staging")).is_empty(),
+        "the staged file is deleted"
+    );
+    assert!(parquet_files(&dir.path().join("events")).is_empty());
+}
+
 #[test]
 fn concurrent_writers_get_distinct_versions() {
     let dir = tempfile::tempdir().unwrap();
