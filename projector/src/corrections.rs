@@ -86,19 +86,14 @@ impl Corrections {
 
     /// The deciding corrections of the whole log of the lake at `root`, at `state`.
     pub async fn of_lake(root: &Path, state: &LogState) -> Result<Corrections> {
-        let table = format!("events/{}", Family::Correction.name());
-        Corrections::of_files(root, state.version, state.files_of(&table)).await
-    }
-
-    /// The deciding corrections among the correction events of `files` (of the lake at `root`,
-    /// committed at `version`).
-    pub async fn of_files<'a>(
-        root: &Path,
-        version: u64,
-        files: impl IntoIterator<Item = &'a pdn_ingest::log::FileEntry>,
-    ) -> Result<Corrections> {
         let ctx = crate::files::session();
-        let provider = events_over(root, version, Family::Correction, files)?;
+        let table = format!("events/{}", Family::Correction.name());
+        let provider = events_over(
+            root,
+            state.version,
+            Family::Correction,
+            state.files_of(&table),
+        )?;
         register(&ctx, "correction_raw", provider)?;
         Corrections::load(&ctx, "correction_raw").await
     }
@@ -122,10 +117,7 @@ impl Corrections {
             let frame = ctx
                 .read_table(provider)
                 .map_err(datafusion(context.as_str()))?;
-            let schema = Arc::new(frame.schema().as_arrow().clone());
-            let rows = collect_frame(frame, &context).await?;
-            let held = MemTable::try_new(schema, vec![rows]).map_err(datafusion(context))?;
-            register(&ctx, name, Arc::new(held))?;
+            register(&ctx, name, hold(frame, &context).await?)?;
         }
         let now = Corrections::load(
             &ctx,
@@ -370,6 +362,14 @@ pub(crate) async fn collect(
 ) -> Result<Vec<RecordBatch>> {
     let frame = ctx.sql(sql).await.map_err(datafusion(context))?;
     collect_frame(frame, context).await
+}
+
+/// The rows of `frame`, run once ([`collect_frame`]) and held in memory as a table.
+pub(crate) async fn hold(frame: DataFrame, context: &str) -> Result<Arc<dyn TableProvider>> {
+    let schema = Arc::new(frame.schema().as_arrow().clone());
+    let batches = collect_frame(frame, context).await?;
+    let held = MemTable::try_new(schema, vec![batches]).map_err(datafusion(context))?;
+    Ok(Arc::new(held))
 }
 
 /// Runs `frame`, logging (at debug level) how long it took and the rows it gave.

@@ -108,6 +108,13 @@ pub fn events_over<'a>(
     table_over(root, version, &table, files, schema)
 }
 
+/// What `work` returned, and how long it took (for the debug logs of the steps of a run).
+pub(crate) fn timed<T>(work: impl FnOnce() -> T) -> (T, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let done = work();
+    (done, started.elapsed())
+}
+
 /// Every row of `files` of the lake at `root`, read as `schema` (the schema they were written
 /// with), as one batch; an empty batch when there is no file. Each file is decoded as one batch
 /// ([`read_batches`]), so one file's rows are not copied again when joined.

@@ -33,9 +33,9 @@ use datafusion::prelude::SessionContext;
 use pdn_ingest::log::FileEntry;
 use pdn_schemas::Family;
 
-use crate::corrections::{collect, collect_frame, Applied, Corrections};
+use crate::corrections::{collect, hold, Applied, Corrections};
 use crate::error::{arrow, datafusion, Result};
-use crate::files::{events_over, Held};
+use crate::files::{events_over, timed, Held};
 use crate::models::{Keys, Model};
 use crate::run::{register_sources, run_model, Inputs};
 
@@ -126,11 +126,10 @@ pub async fn compute(
     let applied = register_sources(&ctx, root, inputs, model, partition, Some(keys)).await?;
     hold_sources(&ctx, model).await?;
     let fresh = run_model(&ctx, inputs, model, partition).await?;
-    let started = std::time::Instant::now();
-    let old = crate::files::read_all(root, old(), schema)?;
-    let read = started.elapsed();
-    let rows = merge(keys, schema, &old, &fresh, &touched)?;
-    let merged = started.elapsed() - read;
+    let (old, read) = timed(|| crate::files::read_all(root, old(), schema));
+    let old = old?;
+    let (rows, merged) = timed(|| merge(keys, schema, &old, &fresh, &touched));
+    let rows = rows?;
     let kept = old.num_rows();
     tracing::debug!(
         model = model.name,
@@ -266,13 +265,10 @@ async fn hold_sources(ctx: &SessionContext, model: &Model) -> Result<()> {
             .table(name)
             .await
             .map_err(datafusion(context.as_str()))?;
-        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches = collect_frame(frame, &context).await?;
-        let held =
-            MemTable::try_new(schema, vec![batches]).map_err(datafusion(context.as_str()))?;
+        let held = hold(frame, &context).await?;
         ctx.deregister_table(name)
             .map_err(datafusion(context.as_str()))?;
-        ctx.register_table(name, Arc::new(held))
+        ctx.register_table(name, held)
             .map_err(datafusion(context))?;
     }
     Ok(())

@@ -22,7 +22,7 @@ use pdn_schemas::Family;
 
 use crate::corrections::{collect, Applied, Corrections};
 use crate::error::{arrow, datafusion, Result};
-use crate::files::{events_over, table_over, Held};
+use crate::files::{events_over, table_over, timed, Held};
 use crate::keyed;
 use crate::models::{Keys, Model, Scope, MODELS, WHOLE};
 
@@ -69,20 +69,18 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
     if !changes.any() && !changes.foreign {
         return Ok(report);
     }
-    let (corrections, previous) = match changes.new_corrections() {
-        [] => (Corrections::of_lake(root, &state).await?, None),
-        new if new.iter().any(|f| !state.files.contains_key(&f.path)) => {
-            // New corrections compacted with older ones: the corrections before the run are not
-            // told apart; recompute whole partitions.
-            changes.keyable = false;
-            (Corrections::of_lake(root, &state).await?, None)
-        }
-        new => {
-            let new: BTreeSet<&String> = new.iter().map(|f| &f.path).collect();
-            let (now, before) =
-                Corrections::of_lake_and_before(root, &state, &new, &changes.targets).await?;
-            (now, Some(before))
-        }
+    let new = changes.new_corrections();
+    // New corrections compacted with older ones: the corrections before the run are not told
+    // apart; recompute whole partitions.
+    let told_apart = new.iter().all(|f| state.files.contains_key(&f.path));
+    let (corrections, previous) = if new.is_empty() || !told_apart {
+        changes.keyable &= told_apart;
+        (Corrections::of_lake(root, &state).await?, None)
+    } else {
+        let new: BTreeSet<&String> = new.iter().map(|f| &f.path).collect();
+        let (now, before) =
+            Corrections::of_lake_and_before(root, &state, &new, &changes.targets).await?;
+        (now, Some(before))
     };
     let mut draft = CommitDraft {
         operation: if rebuild { "rebuild" } else { "project" }.to_owned(),
@@ -148,11 +146,9 @@ pub async fn project(root: &Path, rebuild: bool) -> Result<Report> {
             );
             if batch.num_rows() > 0 {
                 report.rows += batch.num_rows() as u64;
-                let started = std::time::Instant::now();
-                draft
-                    .files
-                    .push(lake.stage(&model.table(), partition, &batch, None)?);
-                let elapsed = started.elapsed();
+                let (staged, elapsed) =
+                    timed(|| lake.stage(&model.table(), partition, &batch, None));
+                draft.files.push(staged?);
                 let rows = batch.num_rows();
                 tracing::debug!(
                     model = model.name,
